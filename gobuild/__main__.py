@@ -1,0 +1,3 @@
+from gobuild.cli import main
+
+main()

@@ -1,0 +1,141 @@
+"""dist/artifacts.json: what `gobuild build` produced, read by publish, verify and merge.
+
+Schema (version 1), paths relative to the folder holding artifacts.json:
+{
+  "schema_version": 1,
+  "gobuild_version": "0.1.0",
+  "go_version": "go1.26.8",
+  "ignored_env": ["GOFLAGS", ...],      # caller GO* variables gobuild cleared
+  "artifacts": [                          # sorted by name, then arch
+    {"name", "arch", "package", "path", "size", "sha256", "code_sha256",
+     "binary_sha256", "inputs", "settings": {...}}
+  ]
+}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gobuild import __version__
+from gobuild.errors import StaleError
+from gobuild.package import write_atomic
+
+SCHEMA_VERSION = 1
+ARTIFACTS_NAME = "artifacts.json"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Artifact:
+    """One zip: a function built for one architecture."""
+
+    name: str
+    arch: str
+    package: str
+    path: str  # relative to the folder of artifacts.json
+    size: int
+    sha256: str  # hex digest of the zip
+    code_sha256: str  # base64 digest: what Lambda reports as CodeSha256
+    binary_sha256: str  # hex digest of bootstrap, so an unchanged binary is not re-zipped
+    inputs: str  # fingerprint of everything the build read
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.name, self.arch)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArtifactsFile:
+    """The whole artifacts.json."""
+
+    artifacts: tuple[Artifact, ...]
+    go_version: str
+    gobuild_version: str = __version__
+    ignored_env: tuple[str, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    def find(self, name: str, arch: str) -> Artifact | None:
+        return next((a for a in self.artifacts if a.key == (name, arch)), None)
+
+
+def artifacts_path(out_dir: Path) -> Path:
+    return out_dir / ARTIFACTS_NAME
+
+
+def render(document: ArtifactsFile) -> bytes:
+    """The exact bytes of artifacts.json: sorted keys and entries, so no-op builds change nothing."""
+    data = asdict(document)
+    data["artifacts"] = sorted(data["artifacts"], key=lambda a: (a["name"], a["arch"]))
+    data["ignored_env"] = sorted(data["ignored_env"])
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def save(path: Path, document: ArtifactsFile) -> bool:
+    """Writes atomically; returns False (and writes nothing) when the bytes are unchanged."""
+    data = render(document)
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    write_atomic(path, data)
+    return True
+
+
+def load(path: Path) -> ArtifactsFile:
+    """Reads artifacts.json; a missing or unreadable file says to run `gobuild build`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StaleError(f"{path}: no artifacts yet", hint="run `gobuild build` first") from None
+    except (OSError, ValueError) as error:
+        raise StaleError(f"{path}: unreadable ({error})", hint="run `gobuild build` to write it again") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise StaleError(
+            f"{path}: schema_version {data.get('schema_version') if isinstance(data, dict) else '?'} "
+            f"is not {SCHEMA_VERSION}",
+            hint="run `gobuild build` with this gobuild version",
+        )
+    try:
+        artifacts = tuple(Artifact(**entry) for entry in data["artifacts"])
+        return ArtifactsFile(
+            artifacts=artifacts,
+            go_version=data["go_version"],
+            gobuild_version=data["gobuild_version"],
+            ignored_env=tuple(data.get("ignored_env", ())),
+        )
+    except (KeyError, TypeError) as error:
+        raise StaleError(f"{path}: malformed ({error})", hint="run `gobuild build` to write it again") from None
+
+
+def merged(previous: Iterable[Artifact], fresh: Iterable[Artifact], drop: set[tuple[str, str]]) -> tuple[Artifact, ...]:
+    """Previous entries, replaced by fresh ones, without those in `drop`."""
+    table = {a.key: a for a in previous}
+    table.update({a.key: a for a in fresh})
+    return tuple(a for k, a in sorted(table.items()) if k not in drop)
+
+
+def newest_source(module_dirs: Iterable[Path], manifest_path: Path, out_dir: Path) -> tuple[float, Path]:
+    """The most recently modified input: the manifest, go.mod/go.sum or a .go file."""
+    newest = (manifest_path.stat().st_mtime, manifest_path)
+    for module_dir in set(module_dirs):
+        for path in module_dir.rglob("*"):
+            if path.suffix == ".go" or path.name in ("go.mod", "go.sum"):
+                if out_dir in path.parents:
+                    continue
+                newest = max(newest, (path.stat().st_mtime, path))
+    return newest
+
+
+def load_fresh(path: Path, module_dirs: Iterable[Path], manifest_path: Path) -> ArtifactsFile:
+    """Loads artifacts.json, refusing it when a source is newer (the zips may be stale)."""
+    document = load(path)
+    mtime, source = newest_source(module_dirs, manifest_path, path.parent)
+    if mtime > path.stat().st_mtime:
+        raise StaleError(
+            f"{path}: older than {source}; the zips may not match the sources",
+            hint="run `gobuild build` first",
+        )
+    return document

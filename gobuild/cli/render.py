@@ -1,0 +1,148 @@
+"""Reporter implementations: a rich live table on a terminal, plain lines otherwise,
+nothing on screen for --json, and the shared log file written through concurrent-log-handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from concurrent_log_handler import ConcurrentRotatingFileHandler
+from rich.console import Console
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+
+LOG_NAME = "gobuild.log"
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
+        value /= 1024
+    return f"{size} B"
+
+
+class PlainReporter:
+    """One line per event on stderr: for pipes, CI logs and `make`."""
+
+    def __init__(self, console: Console, quiet: bool = False) -> None:
+        self.console = console
+        self.quiet = quiet
+
+    def started(self, task: str, detail: str = "") -> None:
+        pass
+
+    def progress(self, task: str, detail: str) -> None:
+        pass
+
+    def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
+        if ok and self.quiet:
+            return
+        extra = ""
+        if "size" in fields:
+            extra = f"  {human_size(int(fields['size']))}"
+        if "seconds" in fields:
+            extra += f"  {fields['seconds']:.1f}s"
+        mark = "[green]ok[/green]  " if ok else "[red]FAIL[/red]"
+        self.console.print(f"{mark} {escape(task):<28} {escape(detail)}{extra}")
+        if not ok and fields.get("output"):
+            self.console.print(_indent(str(fields["output"])), markup=False, highlight=False)
+
+    def warning(self, message: str) -> None:
+        self.console.print(f"[yellow]warning:[/yellow] {escape(message)}")
+
+
+class LiveReporter(PlainReporter):
+    """A rich table with a line per task (state, time, size), redrawn as work goes on."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(console)
+        self.rows: dict[str, tuple[str, float, str]] = {}
+        self.live = Live(self._table(), console=console, refresh_per_second=8, transient=False)
+        self.failures: list[tuple[str, str]] = []
+
+    def __enter__(self) -> LiveReporter:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.update(self._table())
+        self.live.__exit__(None, None, None)
+        for task, output in self.failures:
+            self.console.print(f"[red]── {escape(task)} ──[/red]")
+            self.console.print(output.rstrip(), markup=False, highlight=False)
+
+    def _table(self) -> Table:
+        table = Table(box=None, show_header=True, header_style="bold")
+        for column in ("target", "state", "time", "size"):
+            table.add_column(column)
+        for task, (state, started, size) in self.rows.items():
+            elapsed = f"{time.monotonic() - started:.1f}s" if started else ""
+            table.add_row(task, state, elapsed, size)
+        return table
+
+    def started(self, task: str, detail: str = "") -> None:
+        self.rows[task] = (f"[cyan]{escape(detail)}[/cyan]", time.monotonic(), "")
+        self.live.update(self._table())
+
+    def progress(self, task: str, detail: str) -> None:
+        _, started, size = self.rows.get(task, ("", time.monotonic(), ""))
+        self.rows[task] = (f"[cyan]{escape(detail)}[/cyan]", started, size)
+        self.live.update(self._table())
+
+    def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
+        _, started, _ = self.rows.get(task, ("", time.monotonic(), ""))
+        state = f"[green]{escape(detail)}[/green]" if ok else f"[red]{escape(detail)}[/red]"
+        size = human_size(int(fields["size"])) if "size" in fields else ""
+        self.rows[task] = (state, 0.0, size)
+        if not ok and fields.get("output"):
+            self.failures.append((task, str(fields["output"])))
+        self.live.update(self._table())
+
+    def warning(self, message: str) -> None:
+        self.console.print(f"[yellow]warning:[/yellow] {escape(message)}")
+
+
+class LogReporter:
+    """Appends every event to out_dir/gobuild.log; safe with several gobuild processes at once."""
+
+    def __init__(self, out_dir: Path, command: str) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.logger = logging.getLogger(f"gobuild.{command}.{os.getpid()}.{id(self)}")
+        self.logger.propagate = False
+        self.logger.setLevel(logging.INFO)
+        self.handler = ConcurrentRotatingFileHandler(
+            str(out_dir / LOG_NAME), maxBytes=5 * 1024 * 1024, backupCount=2, encoding="utf-8"
+        )
+        self.handler.setFormatter(logging.Formatter(f"%(asctime)s pid={os.getpid()} {command} %(message)s"))
+        self.logger.addHandler(self.handler)
+
+    def close(self) -> None:
+        self.logger.removeHandler(self.handler)
+        self.handler.close()
+
+    def started(self, task: str, detail: str = "") -> None:
+        self.logger.info("%s started %s", task, detail)
+
+    def progress(self, task: str, detail: str) -> None:
+        self.logger.info("%s %s", task, detail)
+
+    def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
+        output = fields.pop("output", "")
+        items = " ".join(f"{k}={v}" for k, v in sorted(fields.items()))
+        self.logger.info("%s %s %s %s", task, "ok" if ok else "FAILED", detail, items)
+        if output:
+            self.logger.info("%s output:\n%s", task, output)
+
+    def warning(self, message: str) -> None:
+        self.logger.warning("warning: %s", message)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.rstrip().splitlines())

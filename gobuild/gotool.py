@@ -1,0 +1,147 @@
+"""Every call of the `go` command: which go, its environment, flags, captured output.
+
+The caller's GO* variables must not silently change the bytes: gobuild builds with
+GOENV=off (so `go env -w` settings cannot inject flags), passes through only the variables
+that say where modules come from and where caches live, and records the names of the
+others it cleared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gobuild.errors import BuildError, ToolError
+from gobuild.plan import BuildSettings
+
+# Where modules come from and where caches live: they do not change the output.
+PASSTHROUGH = (
+    "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GONOPROXY",
+    "GOPRIVATE", "GOINSECURE", "GOTMPDIR", "GOTOOLCHAIN", "GOROOT", "GOVCS", "GOAUTH",
+    "GOTELEMETRY",
+)
+# Go's defaults for variables that change code generation; anything else is recorded.
+NEUTRAL = {"GOFLAGS": "", "GOAMD64": "v1", "GOARM64": "v8.0", "GOEXPERIMENT": "", "GO386": "sse2",
+           "GOARM": "7", "GOOS": "linux", "GOARCH": "", "GOENV": "", "GOWORK": ""}
+INSTALL_HINT = "install Go from https://go.dev/dl/ (or your package manager), or set GOBUILD_GO=/path/to/go"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoTool:
+    """The go command gobuild runs, its version and the environment it runs with."""
+
+    path: str
+    version: str
+    base_env: tuple[tuple[str, str], ...]
+    ignored_env: tuple[str, ...]
+
+    def env_for(self, settings: BuildSettings) -> dict[str, str]:
+        """The full environment for one build: base, manifest env, then the fixed target."""
+        env = dict(self.base_env)
+        env.update({"GOAMD64": "v1", "GOARM64": "v8.0"})
+        env.update(dict(settings.env))
+        env.update({"GOOS": "linux", "GOARCH": settings.arch, "CGO_ENABLED": "0"})
+        return env
+
+
+@dataclass(frozen=True, kw_only=True)
+class Completed:
+    """A finished command: its argv, exit status and combined output."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    output: str
+
+    def replay(self) -> str:
+        return "$ " + " ".join(self.argv) + "\n" + self.output
+
+
+def find_go(environ: Mapping[str, str]) -> str:
+    """The go binary: $GOBUILD_GO, else `go` on PATH; a clear ToolError otherwise."""
+    chosen = environ.get("GOBUILD_GO")
+    if chosen:
+        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+            raise ToolError(f"GOBUILD_GO={chosen} is not an executable file", hint=INSTALL_HINT)
+        return chosen
+    found = shutil.which("go", path=environ.get("PATH", os.defpath))
+    if not found:
+        raise ToolError("go: command not found on PATH", hint=INSTALL_HINT)
+    return found
+
+
+def clean_env(environ: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The caller's environment without GO*/CGO_* variables that could change the output."""
+    env: dict[str, str] = {}
+    ignored: list[str] = []
+    for name, value in environ.items():
+        if (name.startswith("GO") or name.startswith("CGO_")) and name not in PASSTHROUGH:
+            if NEUTRAL.get(name, None) != value and name != "GOBUILD_GO":
+                ignored.append(name)
+            continue
+        env[name] = value
+    env["GOENV"] = "off"
+    env["GOFLAGS"] = ""
+    return env, tuple(sorted(ignored))
+
+
+def probe(environ: Mapping[str, str], module_dir: Path) -> GoTool:
+    """Finds go and reads its version and module settings once, as the build will see them."""
+    path = find_go(environ)
+    env, ignored = clean_env(environ)
+    # Settings a user keeps in `go env -w` (GOPROXY, GOPRIVATE...) are read here and passed
+    # explicitly, because builds run with GOENV=off.
+    keys = ["GOVERSION", *PASSTHROUGH]
+    done = run([path, "env", "-json", *keys], cwd=module_dir, env={**env, "GOENV": environ.get("GOENV", "")})
+    if done.returncode != 0:
+        raise ToolError(f"{path} env failed", hint=INSTALL_HINT, output=done.replay())
+    try:
+        values = json.loads(done.output)
+    except ValueError:
+        raise ToolError(f"{path} env printed no JSON", output=done.replay()) from None
+    for key in PASSTHROUGH:
+        if values.get(key):
+            env[key] = values[key]
+    env.pop("GOROOT", None)  # let the chosen go find its own root
+    return GoTool(path=path, version=values.get("GOVERSION", "unknown"), base_env=tuple(sorted(env.items())), ignored_env=ignored)
+
+
+def build_argv(go: GoTool, settings: BuildSettings, packages: Sequence[str], out_dir: Path) -> list[str]:
+    """`go build` for one group: fixed flags, tags, ldflags, output folder, packages."""
+    argv = [go.path, "build", f"-buildvcs={'true' if settings.buildvcs else 'false'}"]
+    if settings.trimpath:
+        argv.append("-trimpath")
+    if settings.tags:
+        argv.append("-tags=" + ",".join(settings.tags))
+    argv.append("-ldflags=" + settings.ldflags)
+    argv += ["-o", str(out_dir) + os.sep, *packages]
+    return argv
+
+
+def run(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]) -> Completed:
+    """Runs a command quietly, keeping its combined output for replay on failure."""
+    try:
+        proc = subprocess.run(
+            list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, check=False,
+        )
+    except OSError as error:
+        raise ToolError(f"cannot run {argv[0]}: {error}", hint=INSTALL_HINT) from None
+    return Completed(argv=tuple(argv), returncode=proc.returncode, output=proc.stdout.decode("utf-8", "replace"))
+
+
+_MODULE_LINE = re.compile(r"^\s*module\s+(\S+)", re.MULTILINE)
+
+
+def module_path(module_dir: Path) -> str:
+    """The module path declared in go.mod."""
+    text = (module_dir / "go.mod").read_text(encoding="utf-8")
+    match = _MODULE_LINE.search(text)
+    if not match:
+        raise BuildError(f"{module_dir / 'go.mod'}: no module line")
+    return match.group(1).strip('"')

@@ -1,0 +1,378 @@
+"""gobuild.toml → a frozen Manifest. One place knows the keys, their defaults and their checks.
+
+Every error names the file and the key path (`function[2].architectures`, counted from 1),
+or the line for TOML syntax errors, and says how to fix it. Nothing here runs Go.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gobuild.errors import ManifestError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+MANIFEST_NAME = "gobuild.toml"
+ARCHITECTURES = ("amd64", "arm64")
+ARCH_ALIASES = {"x86_64": "amd64", "amd64": "amd64", "arm64": "arm64"}
+DEFAULT_TAGS = ("lambda.norpc",)
+DEFAULT_LDFLAGS = "-s -w"
+# Lambda function names: letters, digits, hyphens, underscores; we also allow dots.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9_.]+$")
+ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Set by gobuild for every build; a manifest may not change them.
+RESERVED_ENV = {"GOOS": "set by gobuild to linux", "GOARCH": "chosen by `architectures`"}
+
+FUNCTION_DEFAULTS: dict[str, Any] = {
+    "module_dir": ".",
+    "architectures": ["arm64"],
+    "tags": list(DEFAULT_TAGS),
+    "ldflags": DEFAULT_LDFLAGS,
+    "env": {},
+    "include": [],
+    "trimpath": True,
+    "buildvcs": False,
+}
+FUNCTION_KEYS = ("name", "package", *FUNCTION_DEFAULTS)
+TOP_KEYS = ("out_dir", "defaults", "function", "publish", "cache")
+PUBLISH_KEYS = ("bucket", "prefix", "key_template", "endpoint_url", "region", "profile", "jobs")
+CACHE_KEYS = ("url",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Include:
+    """An extra file stored next to `bootstrap`: where it comes from, its name in the zip."""
+
+    source: Path
+    target: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Function:
+    """One Lambda function as the manifest declares it, defaults applied."""
+
+    name: str
+    package: str
+    module_dir: Path
+    architectures: tuple[str, ...]
+    tags: tuple[str, ...] = DEFAULT_TAGS
+    ldflags: str = DEFAULT_LDFLAGS
+    env: tuple[tuple[str, str], ...] = ()
+    include: tuple[Include, ...] = ()
+    trimpath: bool = True
+    buildvcs: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishSettings:
+    """The [publish] table; every value may be overridden by a flag."""
+
+    bucket: str | None = None
+    prefix: str = ""
+    key_template: str | None = None
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    jobs: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheSettings:
+    """The [cache] table: a shared artifact cache such as s3://bucket/prefix."""
+
+    url: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifest:
+    """The whole gobuild.toml: where it is, where artifacts go, and every function."""
+
+    path: Path
+    out_dir: Path
+    functions: tuple[Function, ...]
+    publish: PublishSettings = field(default_factory=PublishSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Reads and checks a manifest; raises ManifestError naming file, key path and fix."""
+    path = Path(path)
+    label = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError(
+            f"{path}: no such manifest", hint="run `gobuild init` to write one from ./cmd/..."
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ManifestError(f"{path}: cannot read: {error}") from None
+    return parse_manifest(text, path=path.resolve(), label=label)
+
+
+def parse_manifest(text: str, *, path: Path, label: str | None = None) -> Manifest:
+    """Parses manifest text as if it were the file at `path` (relative paths resolve from it)."""
+    checker = _Checker(label or path.name, path.parent)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"at line (\d+)", str(error))
+        where = f"{checker.label}:{line.group(1)}" if line else checker.label
+        raise ManifestError(f"{where}: invalid TOML: {error}", hint="fix the syntax at that line") from None
+    return checker.manifest(data, path)
+
+
+class _Checker:
+    """Turns the parsed TOML into dataclasses, raising at the first bad value."""
+
+    def __init__(self, label: str, root: Path) -> None:
+        self.label = label
+        self.root = root
+
+    def fail(self, key: str, problem: str, hint: str | None = None) -> ManifestError:
+        return ManifestError(f"{self.label}: {key}: {problem}", hint=hint)
+
+    def known_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(allowed)}"
+                raise self.fail(f"{where}{key}", "unknown key", hint)
+
+    def manifest(self, data: dict[str, Any], path: Path) -> Manifest:
+        self.known_keys(data, TOP_KEYS, "")
+        out_dir = self.string(data.get("out_dir", "dist"), "out_dir")
+        defaults = self.table(data.get("defaults", {}), "defaults")
+        self.known_keys(defaults, tuple(FUNCTION_DEFAULTS), "defaults.")
+        tables = data.get("function", [])
+        if not isinstance(tables, list) or not tables:
+            raise self.fail(
+                "function", "no functions declared", "add a [[function]] table with name and package"
+            )
+        functions = tuple(
+            self.function(self.table(t, f"function[{i}]"), {**FUNCTION_DEFAULTS, **defaults}, i)
+            for i, t in enumerate(tables, start=1)
+        )
+        self.unique_names(functions)
+        return Manifest(
+            path=path,
+            out_dir=(self.root / out_dir).resolve(),
+            functions=functions,
+            publish=self.publish(self.table(data.get("publish", {}), "publish")),
+            cache=self.cache(self.table(data.get("cache", {}), "cache")),
+        )
+
+    def function(self, table: dict[str, Any], defaults: dict[str, Any], index: int) -> Function:
+        where = f"function[{index}]"
+        self.known_keys(table, FUNCTION_KEYS, f"{where}.")
+        merged = {**defaults, **table}
+        for required in ("name", "package"):
+            if required not in table:
+                raise self.fail(f"{where}.{required}", "missing", f"every [[function]] needs `{required}`")
+        name = self.string(merged["name"], f"{where}.name")
+        if not NAME_PATTERN.match(name):
+            raise self.fail(
+                f"{where}.name",
+                f"{name!r} is not a safe file name",
+                "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            )
+        module_dir = self.module_dir(self.string(merged["module_dir"], f"{where}.module_dir"), where)
+        package = self.package(self.string(merged["package"], f"{where}.package"), module_dir, where)
+        return Function(
+            name=name,
+            package=package,
+            module_dir=module_dir,
+            architectures=self.architectures(merged["architectures"], f"{where}.architectures"),
+            tags=self.tags(merged["tags"], f"{where}.tags"),
+            ldflags=self.string(merged["ldflags"], f"{where}.ldflags"),
+            env=self.env(self.table(merged["env"], f"{where}.env"), f"{where}.env"),
+            include=self.includes(merged["include"], f"{where}.include"),
+            trimpath=self.boolean(merged["trimpath"], f"{where}.trimpath"),
+            buildvcs=self.boolean(merged["buildvcs"], f"{where}.buildvcs"),
+        )
+
+    def unique_names(self, functions: tuple[Function, ...]) -> None:
+        seen: dict[str, int] = {}
+        for index, function in enumerate(functions, start=1):
+            if function.name in seen:
+                raise self.fail(
+                    f"function[{index}].name",
+                    f"{function.name!r} is already used by function[{seen[function.name]}]",
+                    "every function needs its own name: it names the zip",
+                )
+            seen[function.name] = index
+
+    def module_dir(self, value: str, where: str) -> Path:
+        directory = (self.root / value).resolve()
+        if not (directory / "go.mod").is_file():
+            raise self.fail(
+                f"{where}.module_dir",
+                f"{value!r} has no go.mod ({directory})",
+                "set module_dir to the folder that holds go.mod",
+            )
+        return directory
+
+    def package(self, value: str, module_dir: Path, where: str) -> str:
+        key = f"{where}.package"
+        if not (value == "." or value.startswith("./")):
+            raise self.fail(key, f"{value!r} is not a relative package path", "write it as ./cmd/<name>")
+        directory = (module_dir / value).resolve()
+        if directory != module_dir and module_dir not in directory.parents:
+            raise self.fail(key, f"{value!r} is outside the module at {module_dir}", "point it inside module_dir")
+        if not directory.is_dir():
+            raise self.fail(key, f"{value!r} does not exist ({directory})", "check the path; it is relative to module_dir")
+        clauses = go_package_names(directory)
+        if not clauses:
+            raise self.fail(key, f"{value!r} holds no Go files", "point it at a folder with a main package")
+        if "main" not in clauses:
+            raise self.fail(
+                key,
+                f"{value!r} is not a main package (package {sorted(clauses)[0]})",
+                "a Lambda function is a `package main` with a main() that calls lambda.Start",
+            )
+        relative = directory.relative_to(module_dir).as_posix()
+        return "." if relative == "." else f"./{relative}"
+
+    def architectures(self, value: Any, key: str) -> tuple[str, ...]:
+        items = self.string_list(value, key)
+        if not items:
+            raise self.fail(key, "is empty", "list at least one of amd64, arm64")
+        result: list[str] = []
+        for item in items:
+            if item not in ARCH_ALIASES:
+                raise self.fail(key, f"{item!r} is not one of amd64, arm64 (x86_64)", None)
+            if ARCH_ALIASES[item] not in result:
+                result.append(ARCH_ALIASES[item])
+        return tuple(sorted(result))
+
+    def tags(self, value: Any, key: str) -> tuple[str, ...]:
+        items = self.string_list(value, key)
+        for item in items:
+            if not TAG_PATTERN.match(item):
+                raise self.fail(key, f"{item!r} is not a valid build tag", "use letters, digits, '_' and '.'")
+        return tuple(dict.fromkeys(items))
+
+    def env(self, table: dict[str, Any], key: str) -> tuple[tuple[str, str], ...]:
+        result: list[tuple[str, str]] = []
+        for name, value in table.items():
+            item = f"{key}.{name}"
+            if not ENV_NAME_PATTERN.match(name):
+                raise self.fail(item, "is not a valid environment variable name")
+            if name in RESERVED_ENV:
+                raise self.fail(item, f"cannot be set: {RESERVED_ENV[name]}")
+            text = self.string(value, item)
+            if name == "CGO_ENABLED" and text != "0":
+                raise self.fail(
+                    item,
+                    f"CGO_ENABLED={text} is refused: a cgo binary links against the build machine's C "
+                    "library, which provided.al2023 may not have, and cannot be cross-compiled portably",
+                    "remove it (gobuild builds with CGO_ENABLED=0) or drop the cgo dependency",
+                )
+            result.append((name, text))
+        return tuple(sorted(result))
+
+    def includes(self, value: Any, key: str) -> tuple[Include, ...]:
+        if not isinstance(value, list):
+            raise self.fail(key, "must be a list of paths or {source, target} tables")
+        result: list[Include] = []
+        for index, item in enumerate(value, start=1):
+            where = f"{key}[{index}]"
+            if isinstance(item, str):
+                source, target = item, Path(item).name
+            elif isinstance(item, dict):
+                self.known_keys(item, ("source", "target"), f"{where}.")
+                source = self.string(item.get("source"), f"{where}.source")
+                target = self.string(item.get("target", Path(source).name), f"{where}.target")
+            else:
+                raise self.fail(where, "must be a path or a {source, target} table")
+            result.append(self.include(source, target, where))
+        targets = [i.target for i in result]
+        for target in targets:
+            if targets.count(target) > 1:
+                raise self.fail(key, f"two files would be stored as {target!r}", "give one a `target`")
+        return tuple(result)
+
+    def include(self, source: str, target: str, where: str) -> Include:
+        path = (self.root / source).resolve()
+        if not path.is_file():
+            raise self.fail(where, f"{source!r} is not a file ({path})", "paths are relative to gobuild.toml")
+        parts = Path(target).parts
+        if Path(target).is_absolute() or ".." in parts or not parts or "\\" in target:
+            raise self.fail(where, f"target {target!r} must be a relative path inside the zip")
+        if target == "bootstrap":
+            raise self.fail(where, "target 'bootstrap' is the function binary", "store the file under another name")
+        return Include(source=path, target=Path(target).as_posix())
+
+    def publish(self, table: dict[str, Any]) -> PublishSettings:
+        self.known_keys(table, PUBLISH_KEYS, "publish.")
+        strings = {k: self.string(table[k], f"publish.{k}") for k in PUBLISH_KEYS if k in table and k != "jobs"}
+        jobs = table.get("jobs")
+        if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+            raise self.fail("publish.jobs", f"{jobs!r} is not a positive whole number")
+        return PublishSettings(**strings, jobs=jobs)
+
+    def cache(self, table: dict[str, Any]) -> CacheSettings:
+        self.known_keys(table, CACHE_KEYS, "cache.")
+        url = table.get("url")
+        return CacheSettings(url=self.string(url, "cache.url") if url is not None else None)
+
+    def table(self, value: Any, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a table, not {type(value).__name__}")
+        return value
+
+    def string(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a string, not {_toml_type(value)}")
+        return value
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, not {_toml_type(value)}")
+        return value
+
+    def string_list(self, value: Any, key: str) -> list[str]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a list of strings")
+        return value
+
+
+def _toml_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+_PACKAGE_CLAUSE = re.compile(r"^\s*package\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+def go_package_names(directory: Path) -> set[str]:
+    """The package names declared by the non-test .go files of a folder (no Go needed)."""
+    names: set[str] = set()
+    for source in directory.glob("*.go"):
+        if source.name.endswith("_test.go"):
+            continue
+        text = _strip_go_comments(source.read_text(encoding="utf-8", errors="replace"))
+        match = _PACKAGE_CLAUSE.search(text)
+        if match:
+            names.add(match.group(1))
+    return names
+
+
+def _strip_go_comments(text: str) -> str:
+    # The package clause follows comments (license headers, build tags); drop them first.
+    return re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.DOTALL)
