@@ -16,10 +16,13 @@ Schema (version 1), paths relative to the folder holding artifacts.json:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import portalocker
 
 from gobuild import __version__
 from gobuild.errors import StaleError
@@ -65,6 +68,14 @@ class ArtifactsFile:
 
 def artifacts_path(out_dir: Path) -> Path:
     return out_dir / ARTIFACTS_NAME
+
+
+@contextmanager
+def locked(out_dir: Path) -> Iterator[None]:
+    """Holds an exclusive lock on out_dir while its index files are read and rewritten."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with portalocker.Lock(str(out_dir / ".gobuild.lock"), mode="a", timeout=600):
+        yield
 
 
 def render(document: ArtifactsFile) -> bytes:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gobuild import artifacts as artifacts_file
 from gobuild.artifacts import Artifact, ArtifactsFile
-from gobuild.errors import BuildError
+from gobuild.errors import GobuildError
 from gobuild.gotool import GoTool, build_argv, module_path, probe, run
 from gobuild.manifest import Manifest
 from gobuild.package import MODE_EXECUTABLE, ZipEntry, file_mode, sha256_file, write_zip, zip_timestamp
@@ -74,15 +74,17 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
         # A stale zip must never look current: remove it with its index entry.
         (manifest.out_dir / failure.target.zip_name).unlink(missing_ok=True)
     names = {(f.name, a) for f in manifest.functions for a in f.architectures}
-    kept = [a for a in (previous.artifacts if previous else ()) if a.key in names]
-    document = ArtifactsFile(
-        artifacts=artifacts_file.merged(kept, fresh, failed),
-        go_version=go.version,
-        ignored_env=go.ignored_env,
-    )
-    index = artifacts_file.artifacts_path(manifest.out_dir)
-    if not artifacts_file.save(index, document):
-        index.touch()  # same bytes; the new mtime says the sources were checked
+    with artifacts_file.locked(manifest.out_dir):
+        # Re-read under the lock: another gobuild (make -j) may have written meanwhile.
+        current = _previous(index_path)
+        kept = [a for a in (current.artifacts if current else ()) if a.key in names]
+        document = ArtifactsFile(
+            artifacts=artifacts_file.merged(kept, fresh, failed),
+            go_version=go.version,
+            ignored_env=go.ignored_env,
+        )
+        if not artifacts_file.save(index_path, document):
+            index_path.touch()  # same bytes; the new mtime says the sources were checked
     return BuildResult(artifacts=tuple(fresh), failures=tuple(failures), go_version=go.version,
                        manifest_path=manifest.path)
 
@@ -90,9 +92,7 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
 def _previous(path: Path) -> ArtifactsFile | None:
     try:
         return artifacts_file.load(path)
-    except BuildError:
-        return None
-    except Exception:  # an unreadable old index is simply rebuilt
+    except GobuildError:  # missing or unreadable: everything is rebuilt
         return None
 
 
