@@ -34,7 +34,7 @@ def discover(module_dir: Path) -> tuple[Found, ...]:
         raise UsageError(f"{cmd}: no main packages found", hint="put each function in cmd/<name>/main.go")
     names = [f.name for f in found]
     for item in found:
-        if names.count(item.name) > 1 or not NAME_PATTERN.match(item.name):
+        if names.count(item.name) > 1 or not NAME_PATTERN.fullmatch(item.name):
             raise ManifestError(f"{item.package}: folder name {item.name!r} cannot name a function uniquely",
                                 hint="write gobuild.toml by hand for this layout")
     return tuple(found)

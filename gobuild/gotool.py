@@ -87,6 +87,7 @@ def clean_env(environ: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ..
         env[name] = value
     env["GOENV"] = "off"
     env["GOFLAGS"] = ""
+    env["GOWORK"] = "off"  # a go.work in a parent folder must not change dependency versions
     return env, tuple(sorted(ignored))
 
 

@@ -27,11 +27,15 @@ ARCH_ALIASES = {"x86_64": "amd64", "amd64": "amd64", "arm64": "arm64"}
 DEFAULT_TAGS = ("lambda.norpc",)
 DEFAULT_LDFLAGS = "-s -w"
 # Lambda function names: letters, digits, hyphens, underscores; we also allow dots.
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-TAG_PATTERN = re.compile(r"^[A-Za-z0-9_.]+$")
-ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+TAG_PATTERN = re.compile(r"[A-Za-z0-9_.]+")
+ENV_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Set by gobuild for every build; a manifest may not change them.
-RESERVED_ENV = {"GOOS": "set by gobuild to linux", "GOARCH": "chosen by `architectures`"}
+RESERVED_ENV = {
+    "GOOS": "set by gobuild to linux",
+    "GOARCH": "chosen by `architectures`",
+    "GOENV": "gobuild builds with GOENV=off so that no go env file changes the output",
+}
 
 FUNCTION_DEFAULTS: dict[str, Any] = {
     "module_dir": ".",
@@ -155,15 +159,16 @@ class _Checker:
     def manifest(self, data: dict[str, Any], path: Path) -> Manifest:
         self.known_keys(data, TOP_KEYS, "")
         out_dir = self.string(data.get("out_dir", "dist"), "out_dir")
-        defaults = self.table(data.get("defaults", {}), "defaults")
-        self.known_keys(defaults, tuple(FUNCTION_DEFAULTS), "defaults.")
+        defaults_table = self.table(data.get("defaults", {}), "defaults")
+        self.known_keys(defaults_table, tuple(FUNCTION_DEFAULTS), "defaults.")
+        defaults = {**self.settings(FUNCTION_DEFAULTS, "(built-in)"), **self.settings(defaults_table, "defaults")}
         tables = data.get("function", [])
         if not isinstance(tables, list) or not tables:
             raise self.fail(
                 "function", "no functions declared", "add a [[function]] table with name and package"
             )
         functions = tuple(
-            self.function(self.table(t, f"function[{i}]"), {**FUNCTION_DEFAULTS, **defaults}, i)
+            self.function(self.table(t, f"function[{i}]"), defaults, i)
             for i, t in enumerate(tables, start=1)
         )
         self.unique_names(functions)
@@ -178,31 +183,33 @@ class _Checker:
     def function(self, table: dict[str, Any], defaults: dict[str, Any], index: int) -> Function:
         where = f"function[{index}]"
         self.known_keys(table, FUNCTION_KEYS, f"{where}.")
-        merged = {**defaults, **table}
         for required in ("name", "package"):
             if required not in table:
                 raise self.fail(f"{where}.{required}", "missing", f"every [[function]] needs `{required}`")
-        name = self.string(merged["name"], f"{where}.name")
-        if not NAME_PATTERN.match(name):
+        name = self.string(table["name"], f"{where}.name")
+        if not NAME_PATTERN.fullmatch(name):
             raise self.fail(
                 f"{where}.name",
                 f"{name!r} is not a safe file name",
                 "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
             )
-        module_dir = self.module_dir(self.string(merged["module_dir"], f"{where}.module_dir"), where)
-        package = self.package(self.string(merged["package"], f"{where}.package"), module_dir, where)
-        return Function(
-            name=name,
-            package=package,
-            module_dir=module_dir,
-            architectures=self.architectures(merged["architectures"], f"{where}.architectures"),
-            tags=self.tags(merged["tags"], f"{where}.tags"),
-            ldflags=self.string(merged["ldflags"], f"{where}.ldflags"),
-            env=self.env(self.table(merged["env"], f"{where}.env"), f"{where}.env"),
-            include=self.includes(merged["include"], f"{where}.include"),
-            trimpath=self.boolean(merged["trimpath"], f"{where}.trimpath"),
-            buildvcs=self.boolean(merged["buildvcs"], f"{where}.buildvcs"),
-        )
+        merged = {**defaults, **self.settings(table, where)}
+        package = self.package(self.string(table["package"], f"{where}.package"), merged["module_dir"], where)
+        return Function(name=name, package=package, **merged)
+
+    def settings(self, table: dict[str, Any], where: str) -> dict[str, Any]:
+        """Checks the inheritable keys present in a [defaults] or [[function]] table."""
+        checks = {
+            "module_dir": lambda v, k: self.module_dir(self.string(v, k), k),
+            "architectures": self.architectures,
+            "tags": self.tags,
+            "ldflags": self.string,
+            "env": lambda v, k: self.env(self.table(v, k), k),
+            "include": self.includes,
+            "trimpath": self.boolean,
+            "buildvcs": self.boolean,
+        }
+        return {key: check(table[key], f"{where}.{key}") for key, check in checks.items() if key in table}
 
     def unique_names(self, functions: tuple[Function, ...]) -> None:
         seen: dict[str, int] = {}
@@ -215,11 +222,11 @@ class _Checker:
                 )
             seen[function.name] = index
 
-    def module_dir(self, value: str, where: str) -> Path:
+    def module_dir(self, value: str, key: str) -> Path:
         directory = (self.root / value).resolve()
         if not (directory / "go.mod").is_file():
             raise self.fail(
-                f"{where}.module_dir",
+                key,
                 f"{value!r} has no go.mod ({directory})",
                 "set module_dir to the folder that holds go.mod",
             )
@@ -261,7 +268,7 @@ class _Checker:
     def tags(self, value: Any, key: str) -> tuple[str, ...]:
         items = self.string_list(value, key)
         for item in items:
-            if not TAG_PATTERN.match(item):
+            if not TAG_PATTERN.fullmatch(item):
                 raise self.fail(key, f"{item!r} is not a valid build tag", "use letters, digits, '_' and '.'")
         return tuple(dict.fromkeys(items))
 
@@ -269,7 +276,7 @@ class _Checker:
         result: list[tuple[str, str]] = []
         for name, value in table.items():
             item = f"{key}.{name}"
-            if not ENV_NAME_PATTERN.match(name):
+            if not ENV_NAME_PATTERN.fullmatch(name):
                 raise self.fail(item, "is not a valid environment variable name")
             if name in RESERVED_ENV:
                 raise self.fail(item, f"cannot be set: {RESERVED_ENV[name]}")
@@ -294,7 +301,9 @@ class _Checker:
                 source, target = item, Path(item).name
             elif isinstance(item, dict):
                 self.known_keys(item, ("source", "target"), f"{where}.")
-                source = self.string(item.get("source"), f"{where}.source")
+                if "source" not in item:
+                    raise self.fail(f"{where}.source", "missing", "an include table needs `source`")
+                source = self.string(item["source"], f"{where}.source")
                 target = self.string(item.get("target", Path(source).name), f"{where}.target")
             else:
                 raise self.fail(where, "must be a path or a {source, target} table")
@@ -312,8 +321,8 @@ class _Checker:
         parts = Path(target).parts
         if Path(target).is_absolute() or ".." in parts or not parts or "\\" in target:
             raise self.fail(where, f"target {target!r} must be a relative path inside the zip")
-        if target == "bootstrap":
-            raise self.fail(where, "target 'bootstrap' is the function binary", "store the file under another name")
+        if Path(target).as_posix() == "bootstrap":
+            raise self.fail(where, f"target {target!r} is the function binary", "store the file under another name")
         return Include(source=path, target=Path(target).as_posix())
 
     def publish(self, table: dict[str, Any]) -> PublishSettings:
@@ -331,7 +340,7 @@ class _Checker:
 
     def table(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(key, f"must be a table, not {type(value).__name__}")
+            raise self.fail(key, f"must be a table, not {_toml_type(value)}")
         return value
 
     def string(self, value: Any, key: str) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 from gobuild.errors import UsageError
 from gobuild.manifest import ARCH_ALIASES, Function, Include, Manifest
 
-_MAJOR_VERSION = re.compile(r"^v[2-9][0-9]*$")
+# Go's isVersionElement: "v" and digits, but not v0... or v1.
+_MAJOR_VERSION = re.compile(r"v(?!0)(?!1$)[0-9]+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,13 +135,11 @@ def make_plan(targets: Iterable[Target], module_paths: dict[Path, str]) -> Plan:
                 break
         else:
             groups.append([target])
-    groups = [
-        Group(settings=settings, targets=tuple(members))
-        for settings, lists in buckets.items()
-        for members in lists
-    ]
-    groups.sort(key=lambda g: (-len(g.targets), g.settings.arch, g.targets[0].key))
-    return Plan(targets=targets, groups=tuple(groups))
+    ordered = sorted(
+        (Group(settings=settings, targets=tuple(members)) for settings, lists in buckets.items() for members in lists),
+        key=lambda g: (-len(g.targets), g.settings.arch, g.targets[0].key),
+    )
+    return Plan(targets=targets, groups=tuple(ordered))
 
 
 def exec_name(module_path: str, package: str) -> str:
@@ -150,7 +149,7 @@ def exec_name(module_path: str, package: str) -> str:
     if not elements:
         return "main"
     last = elements[-1]
-    if _MAJOR_VERSION.match(last) and len(elements) > 1:
+    if _MAJOR_VERSION.fullmatch(last) and len(elements) > 1:
         return elements[-2]
     return last
 

@@ -15,7 +15,7 @@ from gobuild.build import BuildOptions, BuildResult, build
 from gobuild.cli.app import app, err_console, print_json, run
 from gobuild.cli.render import LiveReporter, LogReporter, PlainReporter
 from gobuild.errors import BuildError, UsageError
-from gobuild.manifest import MANIFEST_NAME, load_manifest
+from gobuild.manifest import MANIFEST_NAME, load_manifest, parse_manifest
 from gobuild.package import write_atomic
 from gobuild.plan import select_targets
 from gobuild.report import RecordingReporter, Reporter, TeeReporter
@@ -43,8 +43,9 @@ def init_command(
         if path.exists() and not force:
             raise UsageError(f"{path} already exists", hint="edit it, or pass --force to replace it")
         found = discover.discover(directory.resolve())
-        write_atomic(path, discover.render(found, tuple(arch)).encode())
-        load_manifest(path)  # what init writes must load
+        text = discover.render(found, tuple(arch))
+        parse_manifest(text, path=path.resolve())  # refuse (and write nothing) if it would not load
+        write_atomic(path, text.encode())
         err_console.print(f"wrote {path} with {len(found)} functions: {', '.join(f.name for f in found)}")
 
     run(action)

@@ -1,0 +1,34 @@
+# gobuild's own tasks. Everything runs from a local virtualenv built from requirements.lock.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint build clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+# The main job on the bundled example: build testdata/, verify, publish to a local S3 server.
+demo: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check gobuild tests bench || true
+
+# What a project using gobuild puts in its own Makefile:
+build: $(STAMP)
+	$(BIN)/gobuild build -C testdata
+
+clean:
+	rm -rf $(VENV) testdata/dist

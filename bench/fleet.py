@@ -1,0 +1,134 @@
+"""Generates a fleet of Go Lambda functions shaped like real ones, for the benchmarks.
+
+Each function imports aws-lambda-go, a shared internal package and the stdlib packages real
+handlers pull in (net/http, encoding/json, crypto/tls...), so binaries weigh 8-12 MB.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TESTDATA = REPO / "testdata"
+
+SHARED = '''// Package common is shared by every function of the fleet.
+package common
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Version changes when the benchmark edits the shared package.
+const Version = "v0"
+
+var pattern = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// Describe renders a record the way handlers in a real fleet do.
+func Describe(kind string, payload map[string]any) (string, error) {
+	if !pattern.MatchString(kind) {
+		return "", fmt.Errorf("bad kind %q", kind)
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(body)
+	u := url.URL{Scheme: "https", Host: "example.com", Path: "/" + kind}
+	var out strings.Builder
+	t := template.Must(template.New("x").Parse("{{.K}} {{.H}} {{.U}} {{.T}} {{.S}}"))
+	err = t.Execute(&out, map[string]any{"K": kind, "H": hex.EncodeToString(sum[:]), "U": u.String(),
+		"T": time.Unix(0, 0).UTC(), "S": http.StatusText(200)})
+	return out.String() + Version, err
+}
+'''
+
+MAIN = '''// Command {name} is a generated fleet function.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"net/http"
+
+	"example.com/fleet/internal/common"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+type event struct {{
+	Kind string         `json:"kind"`
+	Data map[string]any `json:"data"`
+}}
+
+var client = &http.Client{{Transport: &http.Transport{{TLSClientConfig: &tls.Config{{MinVersion: tls.VersionTLS12}}}}}}
+
+func handle(ctx context.Context, ev event) (json.RawMessage, error) {{
+	_ = client
+	text, err := common.Describe(ev.Kind, ev.Data)
+	if err != nil {{
+		return nil, err
+	}}
+	return json.Marshal(map[string]string{{"function": "{name}", "text": text, "edit": "e{index}"}})
+}}
+
+func main() {{
+	lambda.Start(handle)
+}}
+'''
+
+
+def generate(dest: Path, *, functions: int, both_arches: int | None = None) -> Path:
+    """Writes the fleet module and its gobuild.toml; `both_arches` functions get amd64+arm64."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    (dest / "internal/common").mkdir(parents=True)
+    go_mod = (TESTDATA / "go.mod").read_text().replace("module example.com/shop", "module example.com/fleet")
+    (dest / "go.mod").write_text(go_mod)
+    shutil.copy(TESTDATA / "go.sum", dest / "go.sum")
+    (dest / "internal/common/common.go").write_text(SHARED)
+    both = functions if both_arches is None else both_arches
+    lines = ['out_dir = "dist"', "", "[defaults]", 'architectures = ["arm64"]', ""]
+    for index in range(1, functions + 1):
+        name = f"fn{index:03d}"
+        (dest / "cmd" / name).mkdir(parents=True)
+        (dest / "cmd" / name / "main.go").write_text(MAIN.format(name=name, index=0))
+        lines += ["[[function]]", f'name = "{name}"', f'package = "./cmd/{name}"']
+        if index <= both:
+            lines.append('architectures = ["amd64", "arm64"]')
+        lines.append("")
+    (dest / "gobuild.toml").write_text("\n".join(lines))
+    return dest
+
+
+def arches_of(project: Path) -> dict[str, list[str]]:
+    """Function name → architectures, read back from the generated manifest."""
+    from gobuild.manifest import load_manifest
+
+    return {f.name: list(f.architectures) for f in load_manifest(project / "gobuild.toml").functions}
+
+
+def touch_function(project: Path, name: str, edit: int) -> None:
+    """Changes one function's code (its reply), as a commit touching one handler would."""
+    path = project / "cmd" / name / "main.go"
+    text = path.read_text()
+    import re
+
+    path.write_text(re.sub(r'"edit": "e\d+"', f'"edit": "e{edit}"', text))
+
+
+def touch_shared(project: Path, edit: int) -> None:
+    """Changes the shared package, which every function imports."""
+    path = project / "internal/common/common.go"
+    import re
+
+    path.write_text(re.sub(r'const Version = "v\d+"', f'const Version = "v{edit}"', path.read_text()))
