@@ -8,7 +8,7 @@ Schema (version 1), paths relative to the folder holding artifacts.json:
   "ignored_env": ["GOFLAGS", ...],      # caller GO* variables gobuild cleared
   "artifacts": [                          # sorted by name, then arch
     {"name", "arch", "package", "path", "size", "sha256", "code_sha256",
-     "binary_sha256", "inputs", "settings": {...}}
+     "contents_sha256", "inputs", "settings": {...}}
   ]
 }
 """
@@ -43,8 +43,8 @@ class Artifact:
     size: int
     sha256: str  # hex digest of the zip
     code_sha256: str  # base64 digest: what Lambda reports as CodeSha256
-    binary_sha256: str  # hex digest of bootstrap, so an unchanged binary is not re-zipped
-    inputs: str  # fingerprint of everything the build read
+    contents_sha256: str  # digest of the entries (names, modes, bytes) and timestamp: equal means same zip
+    inputs: str  # fingerprint of everything the build read (gobuild.fingerprint)
     settings: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -1,29 +1,47 @@
-"""Runs a Plan: groups compile in parallel (bounded by jobs), each binary is packaged as
-soon as its group finishes, so zipping overlaps the next group's compilation.
+"""Runs a Plan: decides what is up to date, compiles the rest in parallel groups, and packages
+each binary as soon as its group finishes, so zipping overlaps the next group's compilation.
 
-A group that fails is retried one package at a time (Go's cache makes this cheap) so each
-failing function gets its own compiler output and the others still produce zips.
+Up to date means: the target's inputs fingerprint (gobuild.fingerprint) equals the one
+recorded in artifacts.json and the zip on disk still has the recorded hash. Unchanged
+files are recognised by stat without reading them, so a no-op build runs no `go` command
+besides one `go env`. A group that fails is retried one package at a time (Go's cache makes
+this cheap) so each failing function gets its own compiler output and the others still
+produce zips.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from gobuild import artifacts as artifacts_file
 from gobuild.artifacts import Artifact, ArtifactsFile
 from gobuild.errors import GobuildError
+from gobuild.fingerprint import State, fingerprint, list_inputs, load_state
 from gobuild.gotool import GoTool, build_argv, module_path, probe, run
 from gobuild.manifest import Manifest
-from gobuild.package import MODE_EXECUTABLE, ZipEntry, file_mode, sha256_file, write_zip, zip_timestamp
-from gobuild.plan import Group, Plan, Target, exec_name, make_plan
+from gobuild.package import (
+    MODE_EXECUTABLE, ZipEntry, code_sha256, file_mode, write_atomic, write_zip, zip_timestamp,
+)
+from gobuild.plan import Group, Target, exec_name, make_plan, settings_for
 from gobuild.report import Reporter
+
+
+class ArtifactCache(Protocol):
+    """A store of zips keyed by inputs fingerprint, shared between machines."""
+
+    def get(self, fingerprint: str, reporter: Reporter) -> bytes | None: ...
+
+    def put(self, fingerprint: str, data: bytes, reporter: Reporter) -> None: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,12 +54,15 @@ class Failure:
 
 @dataclass(frozen=True, kw_only=True)
 class BuildResult:
-    """What a build produced: fresh artifacts, failures, and the artifacts.json it wrote."""
+    """What a build produced: the artifacts of the selected targets, failures, and counts."""
 
     artifacts: tuple[Artifact, ...]
     failures: tuple[Failure, ...]
     go_version: str
     manifest_path: Path
+    compiled: int = 0
+    up_to_date: int = 0
+    from_cache: int = 0
 
     @property
     def ok(self) -> bool:
@@ -54,21 +75,22 @@ class BuildOptions:
 
     jobs: int
     fail_fast: bool = False
+    cache: ArtifactCache | None = None
 
 
 def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions,
           reporter: Reporter, environ: Mapping[str, str]) -> BuildResult:
-    """Compiles and packages the targets; writes artifacts.json; never raises for a compile error."""
+    """Brings the targets' zips up to date and writes artifacts.json; compile errors are in the result."""
     module_dirs = sorted({t.function.module_dir for t in targets})
     go = probe(environ, module_dirs[0])
     for ignored in go.ignored_env:
         reporter.warning(f"{ignored} from the environment is ignored: builds must not depend on it")
-    plan = make_plan(targets, {d: module_path(d) for d in module_dirs})
-    epoch = zip_timestamp(dict(environ))
     index_path = artifacts_file.artifacts_path(manifest.out_dir)
-    previous = _previous(index_path)
-    runner = _Runner(go, manifest, plan, reporter, epoch, previous, options)
-    fresh, failures = runner.run()
+    runner = _Runner(go, manifest, reporter, zip_timestamp(dict(environ)), _previous(index_path),
+                     load_state(manifest.out_dir), options)
+    current = [a for a in (runner.up_to_date(t) for t in targets) if a is not None]
+    stale = [t for t in targets if t.key not in {a.key for a in current}]
+    fresh, failures = runner.run(stale, {d: module_path(d) for d in module_dirs}) if stale else ([], [])
     failed = {f.target.key for f in failures}
     for failure in failures:
         # A stale zip must never look current: remove it with its index entry.
@@ -76,17 +98,21 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
     names = {(f.name, a) for f in manifest.functions for a in f.architectures}
     with artifacts_file.locked(manifest.out_dir):
         # Re-read under the lock: another gobuild (make -j) may have written meanwhile.
-        current = _previous(index_path)
-        kept = [a for a in (current.artifacts if current else ()) if a.key in names]
+        latest = _previous(index_path)
+        kept = [a for a in (latest.artifacts if latest else ()) if a.key in names]
         document = ArtifactsFile(
-            artifacts=artifacts_file.merged(kept, fresh, failed),
+            artifacts=artifacts_file.merged(kept, [*current, *fresh], failed),
             go_version=go.version,
             ignored_env=go.ignored_env,
         )
         if not artifacts_file.save(index_path, document):
             index_path.touch()  # same bytes; the new mtime says the sources were checked
-    return BuildResult(artifacts=tuple(fresh), failures=tuple(failures), go_version=go.version,
-                       manifest_path=manifest.path)
+        runner.state.save()
+    return BuildResult(
+        artifacts=tuple(sorted([*current, *fresh], key=lambda a: a.key)), failures=tuple(failures),
+        go_version=go.version, manifest_path=manifest.path, compiled=runner.compiled,
+        up_to_date=len(current) + runner.unchanged, from_cache=runner.cached,
+    )
 
 
 def _previous(path: Path) -> ArtifactsFile | None:
@@ -99,25 +125,45 @@ def _previous(path: Path) -> ArtifactsFile | None:
 class _Runner:
     """Holds what every group's worker needs; one instance per build."""
 
-    def __init__(self, go: GoTool, manifest: Manifest, plan: Plan, reporter: Reporter, epoch: int,
-                 previous: ArtifactsFile | None, options: BuildOptions) -> None:
+    def __init__(self, go: GoTool, manifest: Manifest, reporter: Reporter, epoch: int,
+                 previous: ArtifactsFile | None, state: State, options: BuildOptions) -> None:
         self.go = go
         self.manifest = manifest
-        self.plan = plan
         self.reporter = reporter
         self.epoch = epoch
         self.previous = previous
+        self.state = state
         self.options = options
         self.stop = threading.Event()
+        self.compiled = self.unchanged = self.cached = 0
+        self.lock = threading.Lock()
 
-    def run(self) -> tuple[list[Artifact], list[Failure]]:
+    def up_to_date(self, target: Target, inputs_fingerprint: str | None = None) -> Artifact | None:
+        """The recorded artifact when the target's fingerprint and zip are unchanged."""
+        old = self.previous.find(*target.key) if self.previous else None
+        if old is None:
+            return None
+        if inputs_fingerprint is None:
+            inputs = self.state.inputs(target)
+            if inputs is None:
+                return None
+            inputs_fingerprint = fingerprint(target, settings_for(target), inputs, self.state.hashes,
+                                             self.go.version, self.epoch)
+        zip_path = self.manifest.out_dir / target.zip_name
+        if old.inputs != inputs_fingerprint or self.state.hashes.file(str(zip_path)) != old.sha256:
+            return None
+        self.reporter.finished(target.label, True, "up to date", size=old.size, path=old.path, sha256=old.sha256)
+        return replace(old, package=target.function.package, settings=settings_for(target).as_record())
+
+    def run(self, targets: list[Target], module_paths: dict[Path, str]) -> tuple[list[Artifact], list[Failure]]:
+        plan = make_plan(targets, module_paths)
         fresh: list[Artifact] = []
         failures: list[Failure] = []
         with tempfile.TemporaryDirectory(prefix="gobuild-") as scratch, \
                 ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool:
             pending: set[Future[tuple[list[Artifact], list[Failure]]]] = {
-                pool.submit(self.group, group, Path(scratch) / f"g{i}")
-                for i, group in enumerate(self.plan.groups)
+                pool.submit(self.group, group, Path(scratch) / f"g{i}", module_paths[group.settings.module_dir])
+                for i, group in enumerate(plan.groups)
             }
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -129,39 +175,56 @@ class _Runner:
                     self.stop.set()
         return fresh, failures
 
-    def group(self, group: Group, out: Path) -> tuple[list[Artifact], list[Failure]]:
+    def group(self, group: Group, out: Path, module: str) -> tuple[list[Artifact], list[Failure]]:
         if self.stop.is_set():
             return [], [Failure(target=t, output="skipped: --fail-fast after an earlier failure") for t in group.targets]
         for target in group.targets:
-            self.reporter.started(target.label, "compiling")
-        started = time.monotonic()
-        outcome = self.compile(group, out)
+            self.reporter.started(target.label, "reading inputs")
+        try:
+            inputs = list_inputs(self.go, group.settings, group.targets)
+        except GobuildError as error:
+            return [], [Failure(target=t, output=error.output or error.message) for t in group.targets]
         built: list[Artifact] = []
+        prints: dict[Target, str] = {}
+        for target in group.targets:
+            self.state.remember(target, inputs[target])
+            prints[target] = fingerprint(target, group.settings, inputs[target], self.state.hashes,
+                                         self.go.version, self.epoch)
+            artifact = self.up_to_date(target, prints[target]) or self.from_cache(target, prints[target], group)
+            if artifact:
+                built.append(artifact)
+        todo = tuple(t for t in group.targets if t.key not in {a.key for a in built})
+        if not todo:
+            return built, []
+        started = time.monotonic()
+        for target in todo:
+            self.reporter.progress(target.label, "compiling")
         failures: list[Failure] = []
-        for target, result in outcome.items():
+        for target, result in self.compile(replace(group, targets=todo), out, module).items():
             if isinstance(result, Failure):
                 failures.append(result)
                 self.reporter.finished(target.label, False, "failed", output=result.output)
                 continue
             self.reporter.progress(target.label, "packaging")
-            artifact, rewritten = self.package(target, result, group)
+            artifact, rewritten = self.package(target, result, group, prints[target])
             built.append(artifact)
+            with self.lock:
+                self.compiled += 1
+                self.unchanged += 0 if rewritten else 1
             self.reporter.finished(
                 target.label, True, "zipped" if rewritten else "unchanged", size=artifact.size,
                 seconds=round(time.monotonic() - started, 2), path=artifact.path, sha256=artifact.sha256,
             )
         return built, failures
 
-    def compile(self, group: Group, out: Path) -> dict[Target, Path | Failure]:
+    def compile(self, group: Group, out: Path, module: str) -> dict[Target, Path | Failure]:
         settings = group.settings
-        module = module_path(settings.module_dir)
         env = self.go.env_for(settings)
         out.mkdir(parents=True)
         done = run(build_argv(self.go, settings, [t.function.package for t in group.targets], out),
                    cwd=settings.module_dir, env=env)
-        binaries = {t: out / exec_name(module, t.function.package) for t in group.targets}
         if done.returncode == 0:
-            return dict(binaries)
+            return {t: out / exec_name(module, t.function.package) for t in group.targets}
         if len(group.targets) == 1:
             return {group.targets[0]: Failure(target=group.targets[0], output=done.replay())}
         results: dict[Target, Path | Failure] = {}
@@ -174,35 +237,65 @@ class _Runner:
             results[target] = binary if again.returncode == 0 else Failure(target=target, output=again.replay())
         return results
 
-    def package(self, target: Target, binary: Path, group: Group) -> tuple[Artifact, bool]:
+    def from_cache(self, target: Target, inputs_fingerprint: str, group: Group) -> Artifact | None:
+        """The zip from the shared cache, written to out_dir, when the cache has this fingerprint."""
+        if self.options.cache is None:
+            return None
+        data = self.options.cache.get(inputs_fingerprint, self.reporter)
+        if data is None:
+            return None
+        dest = self.manifest.out_dir / target.zip_name
+        write_atomic(dest, data)
+        with self.lock:
+            self.cached += 1
+        artifact = self.record(target, group, inputs_fingerprint, data)
+        self.reporter.finished(target.label, True, "from cache", size=artifact.size, path=artifact.path,
+                               sha256=artifact.sha256)
+        return artifact
+
+    def package(self, target: Target, binary: Path, group: Group, inputs_fingerprint: str) -> tuple[Artifact, bool]:
         data = binary.read_bytes()
-        binary_sha256 = hashlib.sha256(data).hexdigest()
         entries = [ZipEntry(name="bootstrap", data=data, mode=MODE_EXECUTABLE)]
         entries += [ZipEntry(name=i.target, data=i.source.read_bytes(), mode=file_mode(i.source))
                     for i in target.function.include]
-        inputs = hashlib.sha256(b"".join(
-            e.name.encode() + b"\0" + hashlib.sha256(e.data).digest() + bytes([e.mode & 0xFF]) for e in entries
-        ) + str(self.epoch).encode()).hexdigest()
+        contents = _contents_digest(entries, self.epoch)
         dest = self.manifest.out_dir / target.zip_name
         old = self.previous.find(*target.key) if self.previous else None
-        if old and old.inputs == inputs and _file_sha256(dest) == old.sha256:
-            return _with(old, target, group), False  # the binary and includes are the same: keep the zip
-        written = write_zip(dest, entries, epoch=self.epoch)
-        artifact = Artifact(
-            name=target.function.name, arch=target.arch, package=target.function.package,
-            path=target.zip_name, size=written.size, sha256=written.sha256,
-            code_sha256=written.code_sha256, binary_sha256=binary_sha256, inputs=inputs,
+        if old and old.contents_sha256 == contents and self.state.hashes.file(str(dest)) == old.sha256:
+            # Same binary, includes and timestamp: the zip on disk is already right; skip compression.
+            artifact = replace(old, inputs=inputs_fingerprint, package=target.function.package,
+                               settings=group.settings.as_record())
+            rewritten = False
+        else:
+            written = write_zip(dest, entries, epoch=self.epoch)
+            artifact = Artifact(
+                name=target.function.name, arch=target.arch, package=target.function.package,
+                path=target.zip_name, size=written.size, sha256=written.sha256,
+                code_sha256=written.code_sha256, contents_sha256=contents, inputs=inputs_fingerprint,
+                settings=group.settings.as_record(),
+            )
+            rewritten = True
+        if self.options.cache is not None:
+            self.options.cache.put(inputs_fingerprint, dest.read_bytes(), self.reporter)
+        return artifact, rewritten
+
+    def record(self, target: Target, group: Group, inputs_fingerprint: str, data: bytes) -> Artifact:
+        """The artifact entry for zip bytes obtained without packaging (from the cache)."""
+        digest = hashlib.sha256(data).digest()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = [ZipEntry(name=i.filename, data=archive.read(i), mode=(i.external_attr >> 16) & 0o777)
+                       for i in archive.infolist()]
+        return Artifact(
+            name=target.function.name, arch=target.arch, package=target.function.package, path=target.zip_name,
+            size=len(data), sha256=digest.hex(), code_sha256=code_sha256(digest),
+            contents_sha256=_contents_digest(entries, self.epoch), inputs=inputs_fingerprint,
             settings=group.settings.as_record(),
         )
-        return artifact, True
 
 
-def _with(old: Artifact, target: Target, group: Group) -> Artifact:
-    return Artifact(**{**old.__dict__, "package": target.function.package, "settings": group.settings.as_record()})
-
-
-def _file_sha256(path: Path) -> str | None:
-    try:
-        return sha256_file(path)
-    except FileNotFoundError:
-        return None
+def _contents_digest(entries: list[ZipEntry], epoch: int) -> str:
+    """What the zip's bytes are a function of: entry names, modes and data, and the timestamp."""
+    digest = hashlib.sha256(str(epoch).encode())
+    for entry in sorted(entries, key=lambda e: e.name):
+        digest.update(f"\n{entry.name}\0{entry.mode:o}\0".encode() + hashlib.sha256(entry.data).digest())
+    return digest.hexdigest()

@@ -1,0 +1,197 @@
+"""Inputs fingerprints: a content hash of everything a target's build reads.
+
+A target's fingerprint covers the Go version, its build settings, the zip timestamp, the
+bytes of every local source file Go compiles into it (from `go list -deps`), the bytes of
+go.mod/go.sum, the versions of the modules it uses, and its included files. Paths in it
+are module-relative, so two clones at different places agree (a shared cache relies on it).
+
+Hashing every file on each run would be slow, so a state file (out_dir/.gobuild/state.json,
+local to one checkout) remembers each file's stat and hash, as git's index does: a file
+whose size, mtime and inode are unchanged keeps its hash; any other file is read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gobuild.errors import BuildError
+from gobuild.gotool import GoTool, run
+from gobuild.package import write_atomic
+from gobuild.plan import BuildSettings, Target
+
+STATE_VERSION = 1
+_LIST_FIELDS = "ImportPath,Dir,GoFiles,SFiles,EmbedFiles,SysoFiles,Standard,Module,Deps,Error"
+_SOURCE_LISTS = ("GoFiles", "SFiles", "EmbedFiles", "SysoFiles")
+# A file changed this recently may change again within the same mtime tick: always re-read it.
+_RACY_SECONDS = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inputs:
+    """What one target's build reads: local files (absolute path → portable key) and modules."""
+
+    files: tuple[tuple[str, str], ...]  # (absolute path, module-relative key)
+    dirs: tuple[str, ...]  # package folders whose listing decides which files count
+    modules: tuple[str, ...]  # "path@version" of modules taken from the module cache
+
+
+class HashCache:
+    """File hashes keyed by stat, loaded from and saved to the state file."""
+
+    def __init__(self, entries: Mapping[str, list[Any]] | None = None) -> None:
+        self.entries: dict[str, list[Any]] = dict(entries or {})
+        self.started = time.time()
+
+    def file(self, path: str) -> str:
+        """Hex SHA-256 of a file, reusing the remembered hash when its stat is unchanged."""
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return "missing"
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        known = self.entries.get(path)
+        fresh = self.started - st.st_mtime > _RACY_SECONDS
+        if known and known[:3] == stamp and fresh:
+            return str(known[3])
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        self.entries[path] = [*stamp, digest]
+        return digest
+
+    def listing(self, directory: str) -> str:
+        """A hash of a folder's file names: a new or removed file changes what Go compiles."""
+        try:
+            names = sorted(e.name for e in os.scandir(directory) if e.is_file())
+        except FileNotFoundError:
+            return "missing"
+        return hashlib.sha256("\n".join(names).encode()).hexdigest()
+
+
+def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: HashCache,
+                go_version: str, epoch: int) -> str:
+    """The content fingerprint of one target (hex); equal fingerprints mean equal zips."""
+    digest = hashlib.sha256()
+    record = {
+        "go": go_version,
+        "settings": settings.as_record(),
+        "package": target.function.package,
+        "epoch": epoch,
+        "modules": list(inputs.modules),
+        "listings": sorted(cache.listing(d) for d in inputs.dirs),
+        "include": [(i.target, cache.file(str(i.source)), os.access(i.source, os.X_OK))
+                    for i in target.function.include],
+    }
+    digest.update(json.dumps(record, sort_keys=True).encode())
+    for path, key in sorted(inputs.files, key=lambda f: f[1]):
+        digest.update(f"\n{key}\0{cache.file(path)}".encode())
+    return digest.hexdigest()
+
+
+def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) -> dict[Target, Inputs]:
+    """Runs `go list -deps` once for a group of targets and splits the result per target."""
+    targets = tuple(targets)
+    argv = [go.path, "list", "-deps", "-e", f"-json={_LIST_FIELDS}"]
+    if settings.tags:
+        argv.append("-tags=" + ",".join(settings.tags))
+    argv += [t.function.package for t in targets]
+    done = run(argv, cwd=settings.module_dir, env=go.env_for(settings))
+    if done.returncode != 0:
+        raise BuildError("go list failed while reading build inputs", output=done.replay())
+    packages = {p["ImportPath"]: p for p in _json_stream(done.output)}
+    by_dir = {os.path.realpath(p.get("Dir", "")): p for p in packages.values() if not p.get("Standard")}
+    module_files = _module_files(settings.module_dir)
+    result: dict[Target, Inputs] = {}
+    for target in targets:
+        main = by_dir.get(os.path.realpath(settings.module_dir / target.function.package))
+        if main is None:
+            raise BuildError(f"go list did not report {target.function.package}", output=done.replay())
+        result[target] = _inputs_of(main, packages, module_files)
+    return result
+
+
+def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: list[tuple[str, str]]) -> Inputs:
+    files = list(module_files)
+    dirs: list[str] = []
+    modules: set[str] = set()
+    for path in [main["ImportPath"], *main.get("Deps", [])]:
+        package = packages.get(path)
+        if package is None or package.get("Standard"):
+            continue
+        module = package.get("Module") or {}
+        replace = module.get("Replace") or {}
+        version = replace.get("Version") or (module.get("Version") if not replace else "")
+        if version:
+            # An immutable module version from the module cache: its identity is enough.
+            modules.add(f"{replace.get('Path') or module.get('Path')}@{version}")
+            continue
+        root = replace.get("Dir") or module.get("Dir") or package["Dir"]
+        prefix = module.get("Path", "")
+        dirs.append(package["Dir"])
+        for field in _SOURCE_LISTS:
+            for name in package.get(field) or []:
+                absolute = os.path.join(package["Dir"], name)
+                files.append((absolute, f"{prefix}/{os.path.relpath(absolute, root)}"))
+    return Inputs(files=tuple(sorted(set(files))), dirs=tuple(sorted(set(dirs))), modules=tuple(sorted(modules)))
+
+
+def _module_files(module_dir: Path) -> list[tuple[str, str]]:
+    names = ("go.mod", "go.sum", "vendor/modules.txt")
+    return [(str(module_dir / n), f"./{n}") for n in names if (module_dir / n).is_file()]
+
+
+def _json_stream(text: str) -> Iterable[dict[str, Any]]:
+    decoder = json.JSONDecoder()
+    index = 0
+    while True:
+        while index < len(text) and text[index].isspace():
+            index += 1
+        if index >= len(text):
+            return
+        value, index = decoder.raw_decode(text, index)
+        yield value
+
+
+@dataclass
+class State:
+    """The local state file: stat-keyed hashes, and each target's inputs from its last build."""
+
+    path: Path
+    hashes: HashCache
+    targets: dict[str, dict[str, Any]]
+
+    def inputs(self, target: Target) -> Inputs | None:
+        entry = self.targets.get(target.label)
+        if not entry:
+            return None
+        return Inputs(files=tuple(tuple(f) for f in entry["files"]),  # type: ignore[misc]
+                      dirs=tuple(entry["dirs"]), modules=tuple(entry["modules"]))
+
+    def remember(self, target: Target, inputs: Inputs) -> None:
+        self.targets[target.label] = {"files": [list(f) for f in inputs.files], "dirs": list(inputs.dirs),
+                                      "modules": list(inputs.modules)}
+
+    def save(self) -> None:
+        used = {f[0] for t in self.targets.values() for f in t["files"]}
+        hashes = {p: v for p, v in self.hashes.entries.items() if p in used or not p.endswith((".go", ".s"))}
+        data = {"version": STATE_VERSION, "hashes": hashes, "targets": self.targets}
+        text = json.dumps(data, sort_keys=True).encode()
+        if not self.path.is_file() or self.path.read_bytes() != text:
+            write_atomic(self.path, text)
+
+
+def load_state(out_dir: Path) -> State:
+    """The state of this checkout's last build; empty when missing, unreadable or old."""
+    path = out_dir / ".gobuild" / "state.json"
+    try:
+        data = json.loads(path.read_text())
+        if data.get("version") == STATE_VERSION:
+            return State(path=path, hashes=HashCache(data["hashes"]), targets=dict(data["targets"]))
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    return State(path=path, hashes=HashCache(), targets={})
