@@ -87,7 +87,7 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
         reporter.warning(f"{ignored} from the environment is ignored: builds must not depend on it")
     index_path = artifacts_file.artifacts_path(manifest.out_dir)
     runner = _Runner(go, manifest, reporter, zip_timestamp(dict(environ)), _previous(index_path),
-                     load_state(manifest.out_dir), options)
+                     load_state(manifest.out_dir, manifest.root), options)
     current = [a for a in (runner.up_to_date(t) for t in targets) if a is not None]
     stale = [t for t in targets if t.key not in {a.key for a in current}]
     fresh, failures = runner.run(stale, {d: module_path(d) for d in module_dirs}) if stale else ([], [])

@@ -162,6 +162,7 @@ class State:
     """The local state file: stat-keyed hashes, and each target's inputs from its last build."""
 
     path: Path
+    root: str
     hashes: HashCache
     targets: dict[str, dict[str, Any]]
 
@@ -179,19 +180,20 @@ class State:
     def save(self) -> None:
         used = {f[0] for t in self.targets.values() for f in t["files"]}
         hashes = {p: v for p, v in self.hashes.entries.items() if p in used or not p.endswith((".go", ".s"))}
-        data = {"version": STATE_VERSION, "hashes": hashes, "targets": self.targets}
+        data = {"version": STATE_VERSION, "root": self.root, "hashes": hashes, "targets": self.targets}
         text = json.dumps(data, sort_keys=True).encode()
         if not self.path.is_file() or self.path.read_bytes() != text:
             write_atomic(self.path, text)
 
 
-def load_state(out_dir: Path) -> State:
-    """The state of this checkout's last build; empty when missing, unreadable or old."""
+def load_state(out_dir: Path, root: Path) -> State:
+    """The state of this checkout's last build; empty when missing, unreadable, old, or copied
+    from a checkout at another place (its absolute paths would name the other checkout's files)."""
     path = out_dir / ".gobuild" / "state.json"
     try:
         data = json.loads(path.read_text())
-        if data.get("version") == STATE_VERSION:
-            return State(path=path, hashes=HashCache(data["hashes"]), targets=dict(data["targets"]))
+        if data.get("version") == STATE_VERSION and data.get("root") == str(root):
+            return State(path=path, root=str(root), hashes=HashCache(data["hashes"]), targets=dict(data["targets"]))
     except (OSError, ValueError, KeyError, AttributeError):
         pass
-    return State(path=path, hashes=HashCache(), targets={})
+    return State(path=path, root=str(root), hashes=HashCache(), targets={})
