@@ -50,7 +50,7 @@ FUNCTION_DEFAULTS: dict[str, Any] = {
 FUNCTION_KEYS = ("name", "package", *FUNCTION_DEFAULTS)
 TOP_KEYS = ("out_dir", "defaults", "function", "publish", "cache")
 PUBLISH_KEYS = ("bucket", "prefix", "key_template", "endpoint_url", "region", "profile", "jobs")
-CACHE_KEYS = ("url",)
+CACHE_KEYS = ("url", "endpoint_url", "region", "profile")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +95,9 @@ class CacheSettings:
     """The [cache] table: a shared artifact cache such as s3://bucket/prefix."""
 
     url: str | None = None
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -335,8 +338,7 @@ class _Checker:
 
     def cache(self, table: dict[str, Any]) -> CacheSettings:
         self.known_keys(table, CACHE_KEYS, "cache.")
-        url = table.get("url")
-        return CacheSettings(url=self.string(url, "cache.url") if url is not None else None)
+        return CacheSettings(**{k: self.string(table[k], f"cache.{k}") for k in CACHE_KEYS if k in table})
 
     def table(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):

@@ -1,0 +1,90 @@
+"""`gobuild merge`: joins the artifacts.json of several shards into one.
+
+Each input is an artifacts.json with its zips beside it (as a CI job uploads its dist/).
+The merge refuses a target found in two inputs (overlap), a manifest target found in none
+(gap), shards built with different Go versions, and a zip whose bytes do not match its
+record. Zips are copied next to the merged artifacts.json when they live elsewhere.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from gobuild import artifacts as artifacts_file
+from gobuild.artifacts import Artifact, ArtifactsFile
+from gobuild.errors import UsageError
+from gobuild.manifest import Manifest
+from gobuild.package import sha256_file
+from gobuild.plan import Target
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`K/N` → (K, N) with 1 <= K <= N."""
+    try:
+        k_text, n_text = text.split("/")
+        k, n = int(k_text), int(n_text)
+    except ValueError:
+        raise UsageError(f"--shard {text}: expected K/N, e.g. 2/4") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {text}: K must be between 1 and N")
+    return k, n
+
+
+def shard(targets: Sequence[Target], k: int, n: int) -> tuple[Target, ...]:
+    """Shard K of N: targets sorted by (name, arch), dealt round-robin, so shards differ by at most one."""
+    ordered = sorted(targets, key=lambda t: t.key)
+    return tuple(t for i, t in enumerate(ordered) if i % n == k - 1)
+
+
+def merge(manifest: Manifest, inputs: Sequence[Path], output: Path) -> ArtifactsFile:
+    """Joins shard indexes into `output`, copying zips beside it; raises UsageError on overlap or gap."""
+    if not inputs:
+        raise UsageError("gobuild merge: name at least one artifacts.json")
+    documents = [(path, artifacts_file.load(path)) for path in inputs]
+    versions = {doc.go_version for _, doc in documents}
+    if len(versions) > 1:
+        raise UsageError(f"shards were built with different Go versions: {', '.join(sorted(versions))}",
+                         hint="build every shard with the same toolchain")
+    owner: dict[tuple[str, str], Path] = {}
+    chosen: list[tuple[Path, Artifact]] = []
+    for path, document in documents:
+        for artifact in document.artifacts:
+            if artifact.key in owner:
+                raise UsageError(f"{artifact.name}/{artifact.arch} is in both {owner[artifact.key]} and {path}",
+                                 hint="each target must come from exactly one shard")
+            owner[artifact.key] = path
+            chosen.append((path, artifact))
+    wanted = {(f.name, a) for f in manifest.functions for a in f.architectures}
+    missing = sorted(wanted - set(owner))
+    if missing:
+        names = ", ".join(f"{n}/{a}" for n, a in missing)
+        raise UsageError(f"no shard built {names}", hint="check that every shard K/N from 1 to N ran and was merged")
+    unknown = sorted(set(owner) - wanted)
+    if unknown:
+        names = ", ".join(f"{n}/{a}" for n, a in unknown)
+        raise UsageError(f"{names} not in {manifest.path.name}", hint="merge shards of this manifest only")
+    for path, artifact in chosen:
+        _place(path.parent / artifact.path, output.parent / artifact.path, artifact)
+    merged = ArtifactsFile(
+        artifacts=tuple(sorted((a for _, a in chosen), key=lambda a: a.key)),
+        go_version=versions.pop(),
+        ignored_env=tuple(sorted({v for _, d in documents for v in d.ignored_env})),
+    )
+    with artifacts_file.locked(output.parent):
+        artifacts_file.save(output, merged)
+    return merged
+
+
+def _place(source: Path, dest: Path, artifact: Artifact) -> None:
+    if not source.is_file():
+        raise UsageError(f"{source}: missing zip for {artifact.name}/{artifact.arch}",
+                         hint="upload each shard's whole dist/ folder")
+    if sha256_file(source) != artifact.sha256:
+        raise UsageError(f"{source}: bytes do not match the sha256 recorded for it", hint="rebuild that shard")
+    if source.resolve() != dest.resolve():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.merge")
+        shutil.copyfile(source, tmp)
+        tmp.replace(dest)
