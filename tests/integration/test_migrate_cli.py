@@ -1,0 +1,153 @@
+"""`python -m gobuild migrate` run as a user would: each golden case in each mode prints
+what testdata/migrate/<case>/expected/ says, exit codes gate CI, bad input exits 2 naming
+file and line, and the Makefile targets it writes are what `make` (as `sam build` calls it)
+will run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.unit.test_migrate_golden import CASES, TESTDATA, case_args, copy_case
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def migrate_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "gobuild", "migrate", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def golden(case: str, mode: str) -> str:
+    return (TESTDATA / case / "expected" / f"{mode}.txt").read_text()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_mode_prints_the_golden_output_and_exits_as_documented(
+    case: str, tmp_path: Path
+) -> None:
+    folder = copy_case(case, tmp_path)
+    changes = bool((TESTDATA / case / "expected" / "files").is_dir())
+
+    diff = migrate_cli("input", *case_args(case), cwd=folder)  # --diff is the default
+    assert (diff.returncode, diff.stderr, diff.stdout) == (0, "", golden(case, "diff"))
+
+    check = migrate_cli("input", "--check", *case_args(case), cwd=folder)
+    assert (check.returncode, check.stdout) == (1 if changes else 0, golden(case, "check"))
+
+    write = migrate_cli("input", "--write", *case_args(case), cwd=folder)
+    assert (write.returncode, write.stdout) == (0, golden(case, "write"))
+
+    again = migrate_cli("input", "--check", *case_args(case), cwd=folder)
+    assert again.returncode == 0
+    assert "nothing to change;" in again.stdout
+
+
+def test_json_lists_changes_notices_files_and_steps(tmp_path: Path) -> None:
+    folder = copy_case("sam-shared-codeuri-build-sam", tmp_path)
+    result = migrate_cli("input", "--json", cwd=folder)
+
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["mode"] == "diff" and document["changed"] is True
+    assert document["files"] == [{"path": "input/template.yaml", "created": False}]
+    assert document["changes"][0] == {
+        "file": "input/template.yaml",
+        "line": 7,
+        "old": "Runtime: go1.x",
+        "new": "Runtime: provided.al2023",
+    }
+    assert [n["line"] for n in document["notices"]] == [16, 27]
+    assert document["diff"].startswith("--- a/input/template.yaml\n+++ b/input/template.yaml\n")
+    assert document["next_steps"]
+
+
+def test_bad_yaml_exits_2_naming_file_and_line_and_writes_nothing(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text((TESTDATA / "sam-globals" / "input" / "template.yaml").read_text())
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: go1.x\n"
+    )
+
+    result = migrate_cli(".", "--write", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: {bad}:5:1: invalid YAML")
+    assert good.read_text() == (TESTDATA / "sam-globals" / "input" / "template.yaml").read_text()
+
+
+def test_missing_path_and_conflicting_modes_exit_2(tmp_path: Path) -> None:
+    missing = migrate_cli("nope.yaml", cwd=tmp_path)
+    assert (missing.returncode, missing.stderr.splitlines()[0]) == (
+        2,
+        "error: nope.yaml: no such file or directory",
+    )
+
+    both = migrate_cli(".", "--check", "--write", cwd=tmp_path)
+    assert (both.returncode, both.stderr.splitlines()[0]) == (
+        2,
+        "error: --check and --write cannot be used together",
+    )
+
+
+def test_a_whole_repository_at_once(tmp_path: Path) -> None:
+    # Every case side by side, as folders of one repository: each is found and migrated.
+    for case in CASES:
+        shutil.copytree(TESTDATA / case / "input", tmp_path / "repo" / case)
+    result = migrate_cli("repo", "--build", "gobuild", "--write", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    again = migrate_cli("repo", "--build", "gobuild", "--check", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout
+    for case in ("sam-globals", "sam-shared-codeuri", "serverless"):
+        assert (tmp_path / "repo" / case / "gobuild.toml").is_file()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_written_makefile_targets_run_gobuild_from_the_module_root(tmp_path: Path) -> None:
+    folder = copy_case("sam-makefile", tmp_path)
+    assert migrate_cli("input", "--build", "makefile", "--write", cwd=folder).returncode == 0
+    scratch = tmp_path / "scratch"  # `sam build` may run make from a copy of CodeUri
+    scratch.mkdir()
+    makefile = folder / "input" / "Makefile"
+
+    dry_run = subprocess.run(
+        [
+            "make",
+            "--makefile",
+            str(makefile),
+            "-n",
+            "build-SmsFunction",
+            "ARTIFACTS_DIR=/tmp/artifacts",
+        ],
+        cwd=scratch,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    root = (folder / "input").resolve()
+    assert dry_run.stdout.splitlines() == [
+        f'gobuild build -C "{root}" --only sms-lambda --arch arm64 --quiet',
+        f'unzip -o -q "{root}/dist/sms-lambda-arm64.zip" -d "/tmp/artifacts"',
+    ]
