@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from gobuild.cli.app import app, print_json, run
 from gobuild.errors import EXIT_FAILED, UsageError
-from gobuild.migrate import (
-    MigrateOptions,
-    MigrationReport,
-    migrate,
-    render_document,
-    render_output,
-    write_report,
-)
 from gobuild.migrate.model import TARGET_RUNTIME
+
+if TYPE_CHECKING:
+    from gobuild.migrate import MigrationReport
 
 PathsArgument = typer.Argument(
     ..., metavar="PATH...", help="Templates, serverless.yml, .tf files, or folders to search."
@@ -42,6 +38,9 @@ def migrate_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Move SAM/CloudFormation, serverless.yml and Terraform to provided.al2023; report the rest."""
+    # Imported here: ruamel.yaml is not needed by any other command.
+    from gobuild.migrate import MigrateOptions, migrate, render_document, render_output, write_report
+
     mode = _mode(check=check, diff=diff, write=write)
     options = MigrateOptions(runtime=to, arch=arch, build=build)
 
