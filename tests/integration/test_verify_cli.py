@@ -1,0 +1,215 @@
+"""`gobuild verify` run as a user runs it, on zips of real Go binaries built by the real `go`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gobuild.verify import AL2023_LOADERS
+from tests.integration.fixtures_gobinaries import (
+    ARCHES,
+    COMMANDS,
+    OLD_LAMBDA_GO,
+    run_gobuild,
+    zip_bootstrap,
+)
+
+Binaries = dict[tuple[str, str], Path]
+
+
+def verify_json(*args: str) -> tuple[int, dict[str, Any]]:
+    """Runs `gobuild verify --json ARGS`; returns the exit code and the parsed document."""
+    proc = run_gobuild("verify", "--json", *args)
+    assert proc.stdout, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def codes(document: dict[str, Any], index: int = 0) -> list[str]:
+    return [f["code"] for f in document["archives"][index]["findings"]]
+
+
+def finding(document: dict[str, Any], code: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [
+        f for f in document["archives"][0]["findings"] if f["code"] == code
+    ]
+    assert len(found) == 1, f"expected one {code} in {codes(document)}"
+    return found[0]
+
+
+def unzip_test(path: Path) -> subprocess.CompletedProcess[str]:
+    unzip = shutil.which("unzip")
+    assert unzip is not None, "unzip is required (apt-get install unzip)"
+    return subprocess.run(
+        [unzip, "-t", str(path)], check=False, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_good_lambda_zips_pass(
+    tmp_path: Path, go_binaries: Binaries, go_version: str, command: str, arch: str
+) -> None:
+    path = zip_bootstrap(go_binaries[command, arch], tmp_path / f"{command}-{arch}.zip")
+    assert unzip_test(path).returncode == 0
+    exit_code, document = verify_json("--arch", arch, "--strict", str(path))
+    assert exit_code == 0, document
+    archive = document["archives"][0]
+    assert (archive["arch"], archive["go_version"], archive["ok"]) == (arch, go_version, True)
+    assert codes(document) == ["GB208", "GB301"]
+    assert f"example.com/shop/cmd/{command}" in finding(document, "GB301")["message"]
+    assert "statically linked" in finding(document, "GB208")["message"]
+    assert document["ok"] is True and document["strict"] is True
+
+
+def test_arch_mismatch_fails(tmp_path: Path, go_binaries: Binaries) -> None:
+    path = zip_bootstrap(go_binaries["orders-lambda", "arm64"], tmp_path / "orders.zip")
+    exit_code, document = verify_json("--arch", "amd64", str(path))
+    assert exit_code == 1 and document["ok"] is False
+    assert "built for arm64, but the function is amd64" in finding(document, "GB207")["message"]
+
+
+def test_old_aws_lambda_go_is_an_error(tmp_path: Path, old_lambda_binary: Path) -> None:
+    path = zip_bootstrap(old_lambda_binary, tmp_path / "old.zip")
+    exit_code, document = verify_json("--arch", "amd64", str(path))
+    assert exit_code == 1
+    error = finding(document, "GB303")
+    assert error["severity"] == "error"
+    assert f"github.com/aws/aws-lambda-go {OLD_LAMBDA_GO}" in error["message"]
+    assert "GB304" not in codes(document)  # the tag is beside the point when the runtime can't talk
+
+
+def test_careless_build_gets_warnings_and_infos(
+    tmp_path: Path, sloppy_binary: Path, host_arch: str
+) -> None:
+    path = zip_bootstrap(sloppy_binary, tmp_path / "sloppy.zip")
+    exit_code, document = verify_json("--arch", host_arch, str(path))
+    assert exit_code == 0, document  # warnings only
+    assert codes(document) == ["GB208", "GB211", "GB301", "GB304", "GB305", "GB306"]
+    assert AL2023_LOADERS[host_arch] in finding(document, "GB211")["message"]
+    assert finding(document, "GB305")["severity"] == "warning"
+    strict_exit, strict_document = verify_json("--strict", str(path))
+    assert strict_exit == 1 and strict_document["ok"] is False
+
+
+def test_dynamic_system_binary(tmp_path: Path) -> None:
+    true = Path(shutil.which("true") or "/bin/true").resolve()
+    path = zip_bootstrap(true, tmp_path / "true.zip")
+    exit_code, document = verify_json(str(path))
+    assert exit_code == 0
+    assert codes(document) == ["GB208", "GB211", "GB300"]
+    assert "dynamically linked" in finding(document, "GB208")["message"]
+
+
+# The findings each broken case gets around the real arm64 orders-lambda, checked with --arch arm64.
+BROKEN: dict[str, list[str]] = {
+    "good": ["GB208", "GB301"],
+    "good-stored": ["GB208", "GB301"],
+    "empty": ["GB003"],
+    "nested": ["GB101"],
+    "go1x": ["GB101"],
+    "windows": ["GB103", "GB208", "GB301"],
+    "no-exec": ["GB102", "GB208", "GB301"],
+    "owner-only": ["GB102", "GB208", "GB301"],
+    "symlink": ["GB105", "GB208", "GB301"],
+    "symlink-dangling": ["GB104"],
+    "directory": ["GB106"],
+    "duplicates": ["GB107", "GB208", "GB301"],
+    "encrypted": ["GB108", "GB200"],
+    "dotdot": ["GB109", "GB208", "GB301"],
+    "absolute": ["GB109", "GB208", "GB301"],
+    "deflate64": ["GB110", "GB208", "GB301"],
+    "bzip2": ["GB110", "GB200"],
+    "lzma": ["GB110", "GB200"],
+    "zero-byte": ["GB201"],
+    "truncated": ["GB001"],
+    "corrupt-data": ["GB002"],
+    "random": ["GB001"],
+    "script": ["GB202"],
+    "script-crlf": ["GB203"],
+    "windows-exe": ["GB204"],
+    "wrong-arch": ["GB208", "GB207", "GB300"],
+    "elf32": ["GB208", "GB206", "GB300"],
+    "freebsd": ["GB208", "GB209", "GB300"],
+    "object-file": ["GB208", "GB210", "GB300"],
+    "dynamic": ["GB208", "GB211", "GB300"],
+    "dynamic-musl": ["GB208", "GB212", "GB300"],
+    "truncated-elf": ["GB205"],
+    "bomb-declared": ["GB005", "GB208", "GB301"],
+    "bomb-real": ["GB005", "GB208", "GB301"],
+    "bomb-lying": ["GB002", "GB208", "GB301"],
+    "bomb-deflate64": ["GB110", "GB002", "GB208", "GB301"],
+}
+PASSING = {"good", "good-stored", "symlink", "script", "dynamic"}
+
+
+def test_every_broken_case_is_checked(real_broken_zips: dict[str, Path]) -> None:
+    assert set(real_broken_zips) == set(BROKEN)
+
+
+def test_all_broken_cases_in_one_run(real_broken_zips: dict[str, Path], go_version: str) -> None:
+    names = sorted(BROKEN)
+    exit_code, document = verify_json("--arch", "arm64", *(str(real_broken_zips[n]) for n in names))
+    assert exit_code == 1 and document["ok"] is False
+    for index, name in enumerate(names):
+        archive = document["archives"][index]
+        assert archive["archive"] == str(real_broken_zips[name])
+        assert codes(document, index) == BROKEN[name], name
+        assert archive["ok"] is (name in PASSING), name
+        if "GB301" in BROKEN[name]:
+            assert archive["go_version"] == go_version, name
+
+
+@pytest.mark.parametrize("name", sorted(PASSING))
+def test_passing_cases_exit_zero_alone(real_broken_zips: dict[str, Path], name: str) -> None:
+    exit_code, _ = verify_json("--arch", "arm64", str(real_broken_zips[name]))
+    assert exit_code == 0
+
+
+def test_strict_fails_on_a_warning(real_broken_zips: dict[str, Path]) -> None:
+    path = str(real_broken_zips["symlink"])
+    assert run_gobuild("verify", path).returncode == 0
+    assert run_gobuild("verify", "--strict", path).returncode == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["deflate64", "bzip2", "duplicates", "dotdot", "windows", "no-exec"]
+)
+def test_archives_unzip_accepts_are_still_rejected_for_lambda(
+    real_broken_zips: dict[str, Path], name: str
+) -> None:
+    """`unzip -t` passes these (their data is sound); verify still finds what breaks Lambda."""
+    assert unzip_test(real_broken_zips[name]).returncode == 0
+    assert run_gobuild("verify", str(real_broken_zips[name])).returncode == 1
+
+
+@pytest.mark.parametrize("name", ["corrupt-data", "bomb-lying", "truncated", "random"])
+def test_archives_unzip_rejects_are_rejected_too(
+    real_broken_zips: dict[str, Path], name: str
+) -> None:
+    assert unzip_test(real_broken_zips[name]).returncode != 0
+    assert run_gobuild("verify", str(real_broken_zips[name])).returncode == 1
+
+
+def test_human_output(real_broken_zips: dict[str, Path], go_version: str) -> None:
+    good, bad = real_broken_zips["good"], real_broken_zips["no-exec"]
+    proc = run_gobuild("verify", "--arch", "arm64", str(good), str(bad))
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"ok   {good} (arm64, {go_version}): 0 errors, 0 warnings, 2 info"
+    assert f"FAIL {bad} (arm64, {go_version}): 1 error, 0 warnings, 2 info" in lines
+    assert (
+        "  error   GB102  bootstrap has mode 0644: no execute permission — fix: chmod 755 the "
+        "executable before zipping, or run gobuild repack / gobuild build"
+    ) in lines
+    assert proc.stderr == ""
+
+
+def test_usage_errors_exit_two(tmp_path: Path, real_broken_zips: dict[str, Path]) -> None:
+    assert run_gobuild("verify", str(tmp_path / "missing.zip")).returncode == 2
+    assert run_gobuild("verify", "--arch", "x86", str(real_broken_zips["good"])).returncode == 2
+    assert run_gobuild("verify").returncode == 2
