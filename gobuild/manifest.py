@@ -155,7 +155,9 @@ class _Checker:
     def known_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
         for key in table:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
+                # difflib misses abbreviations ("archs"): fall back to a shared prefix.
+                close = difflib.get_close_matches(key, allowed, n=1) or [
+                    k for k in allowed if len(key) >= 3 and k.startswith(key[:4])][:1]
                 hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(allowed)}"
                 raise self.fail(f"{where}{key}", "unknown key", hint)
 
