@@ -65,3 +65,11 @@ def test_repack_refuses_ambiguity_and_wrong_arch(go1x_zip: Path, tmp_path: Path)
                    "-o", str(tmp_path / "x.zip"))
     assert proc.returncode == 1 and "arm64" in proc.stderr
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_repacked_zip_answers_through_gobuild_invoke(go1x_zip: Path, tmp_path: Path) -> None:
+    new = tmp_path / "orders.zip"
+    assert gobuild("repack", str(go1x_zip), "--handler", "orders-lambda", "-o", str(new)).returncode == 0
+    proc = gobuild("invoke", str(new), "--event", '{"item": "pen", "quantity": 2}')
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"function": "orders", "message": "2 x pen", "total": 10}
