@@ -1,0 +1,417 @@
+"""Faults and bad input for `gobuild publish`, each against a real SeaweedFS server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gobuild import package
+from gobuild.artifacts import load as load_artifacts_file
+from gobuild.publish import PublishOptions, publish
+from gobuild.report import RecordingReporter
+from tests.integration.fixtures_build import gobuild
+from tests.integration.fixtures_s3 import (
+    SECRET_MARK,
+    Credentials,
+    LimitedS3Proxy,
+    bucket_contents,
+    copy_built,
+    marked_credentials,
+    s3server,
+    sha256_hex,
+)
+
+
+@pytest.fixture
+def project(built_example: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the built example."""
+    return copy_built(built_example, tmp_path / "shop")
+
+
+def run_publish(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return gobuild("publish", "-C", str(project), *args, env=env)
+
+
+def error_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+
+
+def assert_nothing_recorded(project: Path) -> None:
+    assert not (project / "dist" / "published.json").exists()
+
+
+def closed_port() -> int:
+    return int(s3server.free_ports(1)[0])
+
+
+# --- the server, the bucket or the credentials are unusable: one line, exit 1, nothing recorded
+
+
+def test_server_unreachable(project: Path, bucket: str, s3_env: dict[str, str]) -> None:
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    proc = run_publish(project, s3_env, "--bucket", bucket, "--endpoint-url", endpoint)
+    assert proc.returncode == 1
+    assert error_lines(proc) == [
+        f"error: cannot reach S3 at {endpoint}: connection refused (HeadBucket {bucket})"
+    ]
+    assert "Traceback" not in proc.stderr
+    assert_nothing_recorded(project)
+
+
+def test_bucket_missing(project: Path, s3_server: Any, s3_env: dict[str, str]) -> None:
+    proc = run_publish(
+        project, s3_env, "--bucket", "no-such-bucket", "--endpoint-url", s3_server.endpoint_url
+    )
+    assert proc.returncode == 1
+    assert error_lines(proc) == [
+        f"error: bucket 'no-such-bucket' does not exist at {s3_server.endpoint_url}"
+    ]
+    assert_nothing_recorded(project)
+    assert "no-such-bucket" not in {b["Name"] for b in s3_server.client().list_buckets()["Buckets"]}
+
+
+def test_access_denied_with_wrong_credentials(project: Path, s3_server: Any, bucket: str) -> None:
+    wrong = Credentials(
+        access_key=s3_server.credentials.access_key, secret_key=f"{SECRET_MARK}-wrong-secret"
+    )
+    env = s3_server.client_env(os.environ, credentials=wrong)
+    proc = run_publish(project, env, "--bucket", bucket, "--endpoint-url", s3_server.endpoint_url)
+    assert proc.returncode == 1
+    assert error_lines(proc) == [
+        f"error: access denied to bucket '{bucket}' at {s3_server.endpoint_url} (HTTP 403)"
+    ]
+    assert_nothing_recorded(project)
+    assert bucket_contents(s3_server, bucket) == {}
+
+    unknown = marked_credentials()  # an access key the server has never seen
+    proc = run_publish(
+        project,
+        s3_server.client_env(os.environ, credentials=unknown),
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_server.endpoint_url,
+    )
+    assert proc.returncode == 1 and error_lines(proc)[0].startswith("error: access denied")
+
+
+def test_no_credentials_and_unknown_profile(
+    project: Path, s3_server: Any, bucket: str, s3_env: dict[str, str]
+) -> None:
+    env = {
+        k: v for k, v in s3_env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    }
+    proc = run_publish(project, env, "--bucket", bucket, "--endpoint-url", s3_server.endpoint_url)
+    assert proc.returncode == 1
+    assert error_lines(proc) == ["error: no AWS credentials found"]
+
+    proc = run_publish(
+        project,
+        s3_env,
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_server.endpoint_url,
+        "--profile",
+        "nosuchprofile",
+    )
+    assert proc.returncode == 2
+    assert error_lines(proc) == ["error: AWS profile 'nosuchprofile' not found"]
+    assert_nothing_recorded(project)
+
+
+def test_no_bucket_anywhere_is_a_usage_error(project: Path, s3_env: dict[str, str]) -> None:
+    proc = run_publish(project, s3_env)
+    assert proc.returncode == 2
+    assert error_lines(proc) == ["error: no bucket to publish to"]
+
+
+# --- the server goes away in the middle of a publish
+
+
+class StopServerAfterFirstUpload(RecordingReporter):
+    """Stops the server as soon as one zip is uploaded, from the publishing thread itself."""
+
+    def __init__(self, server: Any) -> None:
+        super().__init__()
+        self.server = server
+
+    def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
+        super().finished(task, ok, detail, **fields)
+        if ok and detail.startswith("uploaded") and self.server.running:
+            self.server.stop()
+
+
+def test_server_stopped_mid_publish_then_rerun_uploads_only_what_is_missing(
+    project: Path, make_s3_server: Callable[[], Any], hermetic_aws: Callable[[Any], None]
+) -> None:
+    server = make_s3_server()
+    hermetic_aws(server)
+    server.create_bucket("restart-test")
+    dist = project / "dist"
+    document = load_artifacts_file(dist / "artifacts.json")
+    options = PublishOptions(bucket="restart-test", endpoint_url=server.endpoint_url, jobs=2)
+
+    broken = publish(document, dist, options, StopServerAfterFirstUpload(server))
+    assert not server.running
+    assert not broken.ok and broken.published
+    assert all("cannot reach S3" in f.reason for f in broken.failures), broken.failures
+    recorded = json.loads((dist / "published.json").read_text())["artifacts"]
+    assert {(e["name"], e["arch"]) for e in recorded} == {
+        (p.name, p.arch) for p in broken.published
+    }
+
+    server.start()
+    before = bucket_contents(server, "restart-test")
+    assert {e["key"] for e in recorded} <= set(before)
+    rerun = publish(document, dist, options, RecordingReporter())
+    assert rerun.ok
+    uploaded = {p.key for p in rerun.published if p.status == "uploaded"}
+    present = {p.key for p in rerun.published if p.status == "present"}
+    assert present == set(before)
+    assert uploaded == {p.key for p in rerun.published} - set(before)
+    assert rerun.bytes_sent == sum(p.size for p in rerun.published if p.status == "uploaded")
+
+    after = bucket_contents(server, "restart-test")
+    record = json.loads((dist / "published.json").read_text())["artifacts"]
+    assert len(record) == len(document.artifacts) == len(after)
+    for entry in record:
+        data = after[entry["key"]]
+        assert sha256_hex(data) == entry["sha256"]
+        assert base64.b64encode(hashlib.sha256(data).digest()).decode() == entry["code_sha256"]
+
+
+# --- what is in the bucket is not what the key says
+
+
+def _expected_key(project: Path, name: str, arch: str) -> tuple[str, dict[str, Any]]:
+    document = json.loads((project / "dist" / "artifacts.json").read_text())
+    artifact = next(a for a in document["artifacts"] if (a["name"], a["arch"]) == (name, arch))
+    return f"{artifact['sha256']}.zip", artifact
+
+
+def test_object_with_other_bytes_under_the_key_is_reported_not_overwritten(
+    project: Path, s3_server: Any, bucket: str, s3_env: dict[str, str]
+) -> None:
+    key, _ = _expected_key(project, "payments", "arm64")
+    impostor = b"not the payments zip"
+    s3_server.client().put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=impostor,
+        ChecksumSHA256=base64.b64encode(hashlib.sha256(impostor).digest()).decode(),
+    )
+    proc = run_publish(
+        project, s3_env, "--bucket", bucket, "--endpoint-url", s3_server.endpoint_url, "--json"
+    )
+    assert proc.returncode == 1
+    failures = json.loads(proc.stdout)["failures"]
+    assert [(f["name"], f["arch"], f["stage"]) for f in failures] == [
+        ("payments", "arm64", "conflict")
+    ]
+    assert f"s3://{bucket}/{key} already exists with different content" in failures[0]["reason"]
+    assert error_lines(proc) == [
+        f"error: 1 of 5 zips not published: payments/arm64: {failures[0]['reason']}"
+    ]
+    assert "hint: inspect the objects named" in proc.stderr
+    assert bucket_contents(s3_server, bucket)[key] == impostor  # never overwritten
+    # The other four were published and recorded; the conflicting one was not.
+    recorded = json.loads((project / "dist" / "published.json").read_text())["artifacts"]
+    assert sorted(e["name"] for e in recorded) == ["healthcheck", "inventory", "orders", "orders"]
+
+
+def test_bytes_changed_behind_s3_are_detected_by_hashing(
+    project: Path, s3_server: Any, bucket: str, s3_env: dict[str, str]
+) -> None:
+    flags = (
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_server.endpoint_url,
+        "--only",
+        "inventory",
+        "--json",
+    )
+    assert run_publish(project, s3_env, *flags).returncode == 0
+    key, artifact = _expected_key(project, "inventory", "arm64")
+    # Rewrite the object through the filer API: same size, other bytes, and no checksum or metadata.
+    request = urllib.request.Request(
+        f"{s3_server.filer_url}/buckets/{bucket}/{key}", data=b"\0" * artifact["size"], method="PUT"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status in (200, 201)
+
+    proc = run_publish(project, s3_env, *flags)
+    assert proc.returncode == 1
+    reason = json.loads(proc.stdout)["failures"][0]["reason"]
+    assert f"s3://{bucket}/{key} already exists with different content (its bytes hash to" in reason
+
+
+# --- artifacts that must not be sent
+
+
+def test_zip_changed_since_the_build_is_refused_and_nothing_is_sent(
+    project: Path, s3_server: Any, bucket: str, s3_env: dict[str, str]
+) -> None:
+    with open(project / "dist" / "orders-arm64.zip", "ab") as handle:
+        handle.write(b"\0")
+    proc = run_publish(
+        project, s3_env, "--bucket", bucket, "--endpoint-url", s3_server.endpoint_url
+    )
+    assert proc.returncode == 1
+    assert error_lines(proc)[0].startswith(
+        "error: 1 of 5 zips refused, nothing was sent: orders/arm64: orders-arm64.zip changed since the build"
+    )
+    assert bucket_contents(s3_server, bucket) == {}
+    assert_nothing_recorded(project)
+
+
+@pytest.mark.parametrize(
+    ("entries", "code"),
+    [
+        ([package.ZipEntry(name="main", data=b"\x7fELF", mode=0o755)], "GB101"),
+        ([package.ZipEntry(name="bootstrap", data=b"", mode=0o755)], "GB201"),
+        (None, "GB102"),  # the real binary, without its executable bit
+        (None, "GB207"),  # the amd64 binary in the arm64 zip
+    ],
+)
+def test_zip_lambda_would_not_run_is_refused(
+    project: Path, s3_server: Any, bucket: str, s3_env: dict[str, str], entries: Any, code: str
+) -> None:
+    dist = project / "dist"
+    document = json.loads((dist / "artifacts.json").read_text())
+    if entries is None:
+        import zipfile
+
+        source = "orders-amd64.zip" if code == "GB207" else "orders-arm64.zip"
+        with zipfile.ZipFile(dist / source) as archive:
+            binary = archive.read("bootstrap")
+        entries = [
+            package.ZipEntry(
+                name="bootstrap", data=binary, mode=0o644 if code == "GB102" else 0o755
+            )
+        ]
+    # A build that wrote a bad zip: artifacts.json agrees with the bytes, verification does not.
+    written = package.write_zip(dist / "orders-arm64.zip", entries)
+    for artifact in document["artifacts"]:
+        if (artifact["name"], artifact["arch"]) == ("orders", "arm64"):
+            artifact.update(
+                sha256=written.sha256, code_sha256=written.code_sha256, size=written.size
+            )
+    (dist / "artifacts.json").write_text(json.dumps(document))
+
+    proc = run_publish(
+        project, s3_env, "--bucket", bucket, "--endpoint-url", s3_server.endpoint_url
+    )
+    assert proc.returncode == 1
+    assert error_lines(proc)[0].startswith(
+        f"error: 1 of 5 zips refused, nothing was sent: orders/arm64: {code} "
+    )
+    assert bucket_contents(s3_server, bucket) == {}
+    assert_nothing_recorded(project)
+
+
+def test_missing_or_stale_artifacts_say_run_build_first(
+    project: Path, bucket: str, s3_env: dict[str, str]
+) -> None:
+    source = project / "cmd" / "payments-lambda" / "main.go"
+    later = (project / "dist" / "artifacts.json").stat().st_mtime + 10
+    os.utime(source, (later, later))
+    proc = run_publish(project, s3_env, "--bucket", bucket)
+    assert proc.returncode == 1
+    assert "older than" in error_lines(proc)[0] and str(source) in error_lines(proc)[0]
+    assert "hint: run `gobuild build` first" in proc.stderr
+
+    (project / "dist" / "artifacts.json").unlink()
+    proc = run_publish(project, s3_env, "--bucket", bucket)
+    assert proc.returncode == 1
+    assert error_lines(proc)[0].endswith("artifacts.json: no artifacts yet")
+    assert "hint: run `gobuild build` first" in proc.stderr
+
+
+# --- secrets
+
+
+def test_secrets_never_appear_in_output_logs_or_files(
+    project: Path, s3_server: Any, bucket: str, s3_env: dict[str, str]
+) -> None:
+    assert SECRET_MARK in s3_env["AWS_SECRET_ACCESS_KEY"]
+    wrong = Credentials(
+        access_key=s3_server.credentials.access_key, secret_key=f"{SECRET_MARK}-wrong"
+    )
+    runs = [
+        run_publish(project, s3_env, "--bucket", bucket, "--endpoint-url", s3_server.endpoint_url),
+        run_publish(
+            project, s3_env, "--bucket", bucket, "--endpoint-url", s3_server.endpoint_url, "--json"
+        ),
+        run_publish(
+            project,
+            s3_server.client_env(os.environ, credentials=wrong),
+            "--bucket",
+            bucket,
+            "--endpoint-url",
+            s3_server.endpoint_url,
+        ),
+        run_publish(
+            project,
+            s3_env,
+            "--bucket",
+            bucket,
+            "--endpoint-url",
+            f"http://127.0.0.1:{closed_port()}",
+        ),
+        # --debug shows tracebacks: still no secret.
+        gobuild(
+            "--debug",
+            "publish",
+            "-C",
+            str(project),
+            "--bucket",
+            bucket,
+            "--endpoint-url",
+            s3_server.endpoint_url,
+            env=s3_server.client_env(os.environ, credentials=wrong),
+        ),
+    ]
+    assert [p.returncode for p in runs] == [0, 0, 1, 1, 1]
+    assert "Traceback" in runs[-1].stderr
+    for proc in runs:
+        assert SECRET_MARK not in proc.stdout + proc.stderr
+    for path in (project / "dist").rglob("*"):
+        if path.is_file():
+            assert SECRET_MARK.encode() not in path.read_bytes(), path
+
+
+# --- a more limited S3-compatible server
+
+
+def test_server_without_conditional_writes_or_checksums(project: Path, s3_server: Any, bucket: str,
+                                                        s3_env: dict[str, str]) -> None:
+    port = int(s3_server.endpoint_url.rsplit(":", 1)[1])
+    with LimitedS3Proxy(port, reject_conditional=True, strip_checksums=True) as proxy:
+        flags = ("--bucket", bucket, "--endpoint-url", proxy.endpoint_url, "--only", "orders")
+        first = run_publish(project, s3_env, *flags)
+        assert first.returncode == 0, first.stderr
+        # Both uploads may ask at once; each retries without the header, and one warning is shown.
+        assert proxy.rejected in (1, 2)
+        assert first.stderr.count(f"warning: {proxy.endpoint_url} does not support If-None-Match") == 1
+        assert "2 uploaded, 0 already present" in first.stderr
+
+        # No checksum comes back now, so "already present" rests on gobuild's metadata and size.
+        second = run_publish(project, s3_env, *flags, "--json")
+        assert second.returncode == 0, second.stderr
+        assert {p["status"] for p in json.loads(second.stdout)["published"]} == {"present"}
+        assert json.loads(second.stdout)["bytes_sent"] == 0
+    stored = bucket_contents(s3_server, bucket)
+    assert len(stored) == 2
+    for key, data in stored.items():
+        assert key == f"{sha256_hex(data)}.zip"
