@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -21,6 +22,15 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
+
+MANIFEST_NAME = "gobuild.toml"
+DirOption = typer.Option(Path("."), "-C", "--directory", help="Run as if started in this folder.")
+ManifestOption = typer.Option(Path(MANIFEST_NAME), "-m", "--manifest", help="Manifest file, relative to -C.")
+
+
+def manifest_file(directory: Path, manifest: Path) -> Path:
+    """The manifest path that -C and -m name together."""
+    return directory / manifest
 
 # Diagnostics go to stderr so that stdout stays clean for --json and invoke responses.
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -7,30 +7,19 @@ does not pay for boto3 and friends at start-up.
 from __future__ import annotations
 
 import os
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from gobuild.cli.app import app, err_console, print_json, run
+from gobuild.cli.app import DirOption, ManifestOption, app, err_console, manifest_file, print_json, run
 from gobuild.errors import BuildError, UsageError, VerifyError
 
 if TYPE_CHECKING:
     from gobuild.build import BuildResult
     from gobuild.manifest import Manifest
     from gobuild.report import RecordingReporter
-
-MANIFEST_NAME = "gobuild.toml"
-DirOption = typer.Option(Path("."), "-C", "--directory", help="Run as if started in this folder.")
-ManifestOption = typer.Option(Path(MANIFEST_NAME), "-m", "--manifest", help="Manifest file, relative to -C.")
-
-
-def manifest_file(directory: Path, manifest: Path) -> Path:
-    """The manifest path that -C and -m name together."""
-    return directory / manifest
-
 
 @app.command("init")
 def init_command(
@@ -74,29 +63,18 @@ def build_command(
 ) -> None:
     """Cross-compile every function and write reproducible zips and dist/artifacts.json."""
     from gobuild.build import BuildOptions, build
-    from gobuild.cli.render import LiveReporter, LogReporter, PlainReporter
+    from gobuild.cli.render import reporters
     from gobuild.manifest import load_manifest
     from gobuild.merge import parse_shard, shard as take_shard
     from gobuild.plan import select_targets
-    from gobuild.report import RecordingReporter, Reporter, TeeReporter
 
     def action() -> None:
         loaded = load_manifest(manifest_file(directory, manifest))
         targets = select_targets(loaded, only=only, arch=arch)
         if shard:
             targets = take_shard(targets, *parse_shard(shard))
-        recorder = RecordingReporter()
         with ExitStack() as stack:
-            log = LogReporter(loaded.out_dir, "build")
-            stack.callback(log.close)
-            screen: Reporter
-            if as_json:
-                screen = recorder
-            elif sys.stderr.isatty() and not quiet:
-                screen = stack.enter_context(LiveReporter(err_console))
-            else:
-                screen = PlainReporter(err_console, quiet=quiet)
-            reporter = TeeReporter(screen, log, recorder) if not as_json else TeeReporter(screen, log)
+            reporter, recorder = reporters(stack, loaded.out_dir, "build", as_json=as_json, quiet=quiet)
             options = BuildOptions(jobs=jobs, fail_fast=fail_fast, cache=_cache(loaded, cache))
             result = build(loaded, targets, options, reporter, os.environ)
         problems = _verify(loaded, result) if verify and result.artifacts else {}

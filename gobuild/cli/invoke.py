@@ -7,27 +7,19 @@ import platform
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from gobuild.cli.app import app, err_console, print_json, run
-from gobuild.cli.build import DirOption, ManifestOption, manifest_file
+from gobuild.cli.app import DirOption, ManifestOption, app, err_console, manifest_file, print_json, run
 from gobuild.cli.render import PlainReporter
 from gobuild.errors import InvokeError
-from gobuild.invoke import (
-    DEFAULT_TIMEOUT,
-    InvocationResult,
-    InvokeSession,
-    InvokeSettings,
-    check_timeout,
-    default_region,
-    host_arch,
-    parse_env_assignments,
-    parse_events,
-    report_document,
-    resolve_target,
-)
+
+if TYPE_CHECKING:
+    from gobuild.invoke import InvocationResult
+
+# Lambda's default function timeout (gobuild.invoke.DEFAULT_TIMEOUT; not imported at start-up).
+DEFAULT_TIMEOUT = 3.0
 
 
 @app.command("invoke")
@@ -45,6 +37,18 @@ def invoke_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON report on stdout instead of responses."),
 ) -> None:
     """Run a function locally through the Lambda Runtime API: responses on stdout, logs on stderr."""
+    # Imported here: the Runtime API server is only needed when invoking.
+    from gobuild.invoke import (
+        InvokeSession,
+        InvokeSettings,
+        check_timeout,
+        default_region,
+        host_arch,
+        parse_env_assignments,
+        parse_events,
+        report_document,
+        resolve_target,
+    )
 
     def action() -> None:
         environ = os.environ

@@ -10,7 +10,9 @@ import typer
 
 from gobuild.cli.app import app, print_json, run
 from gobuild.errors import EXIT_FAILED, UsageError
-from gobuild.migrate.model import TARGET_RUNTIME
+
+# gobuild.migrate.model.TARGET_RUNTIME; importing it would load ruamel.yaml at start-up.
+TARGET_RUNTIME = "provided.al2023"
 
 if TYPE_CHECKING:
     from gobuild.migrate import MigrationReport

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from gobuild.cli.app import app, err_console, print_json, run
-from gobuild.cli.render import LiveReporter, LogReporter, PlainReporter, human_size
+from gobuild.cli.app import DirOption, ManifestOption, app, err_console, manifest_file, print_json, run
+from gobuild.cli.render import human_size
 from gobuild.errors import PublishError
-from gobuild.manifest import MANIFEST_NAME, load_manifest
-from gobuild.publish import FORMAT_FILES, PublishResult, load_artifacts, publish, resolve_options
-from gobuild.report import RecordingReporter, Reporter, TeeReporter
+
+if TYPE_CHECKING:
+    from gobuild.publish import PublishResult
+    from gobuild.report import RecordingReporter
 
 
 @app.command("publish")
 def publish_command(
-    directory: Path = typer.Option(Path("."), "-C", "--directory", help="Run as if started in this folder."),
-    manifest: Path = typer.Option(Path(MANIFEST_NAME), "-m", "--manifest", help="Manifest file, relative to -C."),
+    directory: Path = DirOption,
+    manifest: Path = ManifestOption,
     bucket: str | None = typer.Option(None, "--bucket", help="S3 bucket (else publish.bucket in gobuild.toml)."),
     prefix: str | None = typer.Option(None, "--prefix", help="Text before every key, e.g. lambda/."),
     endpoint_url: str | None = typer.Option(
@@ -31,30 +31,25 @@ def publish_command(
     jobs: int | None = typer.Option(None, "-j", "--jobs", min=1, help="Parallel uploads (default 8)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check zips and the bucket; send and write nothing."),
     formats: list[str] = typer.Option(
-        [], "--format", help=f"Also write {', '.join(FORMAT_FILES)} files (repeatable)."),
+        [], "--format", help="Also write sam, cloudformation or tfvars files (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Verify the built zips and upload them to S3 under content-addressed keys."""
+    # Imported here: boto3 takes a large part of a second to import, and only publish needs it.
+    from gobuild.cli.render import reporters
+    from gobuild.manifest import load_manifest
+    from gobuild.publish import load_artifacts, publish, resolve_options
 
     def action() -> PublishResult:
-        loaded = load_manifest(directory / manifest)
+        loaded = load_manifest(manifest_file(directory, manifest))
         options = resolve_options(
             loaded.publish, bucket=bucket, prefix=prefix, endpoint_url=endpoint_url, region=region,
             profile=profile, jobs=jobs, only=only, dry_run=dry_run, formats=formats,
         )
         document = load_artifacts(loaded)
-        recorder = RecordingReporter()
         with ExitStack() as stack:
-            log = LogReporter(loaded.out_dir, "publish")
-            stack.callback(log.close)
-            reporters: list[Reporter] = [recorder, log]
-            if as_json:
-                pass  # stdout carries the JSON document; nothing else is printed
-            elif sys.stderr.isatty():
-                reporters.append(stack.enter_context(LiveReporter(err_console)))
-            else:
-                reporters.append(PlainReporter(err_console))
-            result = publish(document, loaded.out_dir, options, TeeReporter(*reporters))
+            reporter, recorder = reporters(stack, loaded.out_dir, "publish", as_json=as_json)
+            result = publish(document, loaded.out_dir, options, reporter)
         if as_json:
             print_json(result_document(result, recorder))
         elif result.published or not result.failures:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,26 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
+from gobuild.report import RecordingReporter, Reporter, TeeReporter
+
 LOG_NAME = "gobuild.log"
+
+
+def reporters(stack: ExitStack, out_dir: Path, command: str, *, as_json: bool,
+              quiet: bool = False) -> tuple[Reporter, RecordingReporter]:
+    """The reporter a command hands to the core: the log file, a recorder (warnings for --json),
+    and the screen: nothing with --json, a live table on a terminal, plain lines otherwise."""
+    log = LogReporter(out_dir, command)
+    stack.callback(log.close)
+    recorder = RecordingReporter()
+    chosen: list[Reporter] = [recorder, log]
+    if as_json:
+        pass  # stdout carries the JSON document; nothing else is printed
+    elif sys.stderr.isatty() and not quiet:
+        chosen.append(stack.enter_context(LiveReporter(Console(stderr=True, highlight=False))))
+    else:
+        chosen.append(PlainReporter(Console(stderr=True, highlight=False, soft_wrap=True), quiet=quiet))
+    return TeeReporter(*chosen), recorder
 
 
 def human_size(size: int) -> str:

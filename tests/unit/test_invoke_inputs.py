@@ -260,3 +260,10 @@ def test_a_zip_path_is_taken_as_it_is(tmp_path: Path) -> None:
     assert (target.zip_path, target.function_name, target.arch) == (tmp_path / "any-arm64.zip", "any", "arm64")
     with pytest.raises(UsageError, match="missing.zip: no such zip"):
         resolve(tmp_path, "missing.zip")
+
+
+def test_cli_default_timeout_matches_the_core() -> None:
+    from gobuild import invoke
+    from gobuild.cli import invoke as cli_invoke
+
+    assert cli_invoke.DEFAULT_TIMEOUT == invoke.DEFAULT_TIMEOUT

@@ -212,3 +212,10 @@ def test_written_manifests_load_with_the_manifest_reader(case: str, tmp_path: Pa
     assert manifest.functions
     for function in manifest.functions:
         assert (folder / "input" / function.package).is_dir()
+
+
+def test_cli_default_runtime_matches_the_core() -> None:
+    from gobuild.cli import migrate as cli_migrate
+    from gobuild.migrate.model import TARGET_RUNTIME
+
+    assert cli_migrate.TARGET_RUNTIME == TARGET_RUNTIME
