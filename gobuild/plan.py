@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gobuild.errors import UsageError
-from gobuild.manifest import ARCH_ALIASES, Function, Include, Manifest
+from gobuild.manifest import ARCH_ALIASES, Function, Manifest
 
 # Go's isVersionElement: "v" and digits, but not v0... or v1.
 _MAJOR_VERSION = re.compile(r"v(?!0)(?!1$)[0-9]+")

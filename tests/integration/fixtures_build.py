@@ -32,6 +32,23 @@ def gobuild(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None =
     return proc
 
 
+def go_shim(folder: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose `go` (GOBUILD_GO) is the real go behind a shim that logs each
+    command line to the returned file, so tests can see what gobuild ran."""
+    real = shutil.which("go")
+    assert real, "go is not on PATH"
+    log = folder / "go-calls.log"
+    shim = folder / "go-shim"
+    shim.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    shim.chmod(0o755)
+    return {**os.environ, "GOBUILD_GO": str(shim)}, log
+
+
+def go_builds(log: Path) -> list[str]:
+    """The `go build` command lines in a go_shim log."""
+    return [line for line in log.read_text().splitlines() if line.startswith("build")] if log.exists() else []
+
+
 @pytest.fixture(scope="session")
 def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of testdata/ after `gobuild build`: dist/ holds every zip and artifacts.json.

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.fixtures_build import copy_example, gobuild
+from tests.integration.fixtures_build import copy_example, go_builds, go_shim, gobuild
 from tests.integration.fixtures_s3 import SECRET_MARK
-
-
-def go_shim(tmp_path: Path) -> tuple[str, Path]:
-    """The real go behind a shim that logs every command line."""
-    real = shutil.which("go")
-    assert real
-    log = tmp_path / "go-calls.log"
-    shim = tmp_path / "go-shim"
-    shim.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
-    return str(shim), log
 
 
 @pytest.fixture
@@ -45,11 +31,12 @@ def test_second_clone_compiles_nothing_from_the_shared_cache(
     assert proc.returncode == 0, proc.stderr
     stored = s3_server.client().list_objects_v2(Bucket=bucket, Prefix="cache/")["Contents"]
     assert len(stored) == 5
-    shim, log = go_shim(tmp_path)
-    proc = gobuild("build", "-C", str(second), "--cache", cache, "--json", env={**cache_env, "GOBUILD_GO": shim})
+    shim_env, log = go_shim(tmp_path)
+    proc = gobuild("build", "-C", str(second), "--cache", cache, "--json",
+                   env={**cache_env, "GOBUILD_GO": shim_env["GOBUILD_GO"]})
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["counts"] == {"built": 0, "from_cache": 5, "up_to_date": 0}
-    assert not [line for line in log.read_text().splitlines() if line.startswith("build")]
+    assert go_builds(log) == []
     assert zips(second) == zips(first)
     assert (second / "dist/artifacts.json").read_bytes() == (first / "dist/artifacts.json").read_bytes()
     assert SECRET_MARK not in proc.stdout + proc.stderr

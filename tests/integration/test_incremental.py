@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 from pathlib import Path
 
 import pytest
 
-from tests.integration.fixtures_build import gobuild
+from tests.integration.fixtures_build import go_builds, go_shim, gobuild
 
 ALL = {"orders-amd64.zip", "orders-arm64.zip", "payments-arm64.zip", "inventory-arm64.zip",
        "healthcheck-arm64.zip"}
@@ -25,14 +24,7 @@ def project(built_example: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def go_log(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """An environment whose `go` is the real go behind a shim that logs each command line."""
-    real = shutil.which("go")
-    assert real
-    log = tmp_path / "go-calls.log"
-    shim = tmp_path / "go-shim"
-    shim.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
-    return {**os.environ, "GOBUILD_GO": str(shim)}, log
+    return go_shim(tmp_path)
 
 
 def snapshot(project: Path) -> dict[str, tuple[bytes, int]]:
@@ -50,10 +42,6 @@ def build(project: Path, env: dict[str, str]) -> str:
     proc = gobuild("build", "-C", str(project), env=env)
     assert proc.returncode == 0, proc.stderr
     return proc.stderr
-
-
-def go_builds(log: Path) -> list[str]:
-    return [line for line in log.read_text().splitlines() if line.startswith("build")] if log.exists() else []
 
 
 def test_nothing_changed_runs_no_compiler_and_rewrites_nothing(project: Path, go_log) -> None:
