@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tempfile
 import threading
 import time
@@ -137,6 +138,7 @@ class _Runner:
         self.stop = threading.Event()
         self.compiled = self.unchanged = self.cached = 0
         self.lock = threading.Lock()
+        self.zipper: ThreadPoolExecutor  # the packaging pool, open while run() runs
 
     def up_to_date(self, target: Target, inputs_fingerprint: str | None = None) -> Artifact | None:
         """The recorded artifact when the target's fingerprint and zip are unchanged."""
@@ -160,7 +162,8 @@ class _Runner:
         fresh: list[Artifact] = []
         failures: list[Failure] = []
         with tempfile.TemporaryDirectory(prefix="gobuild-") as scratch, \
-                ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool:
+                ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool, \
+                ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="zip") as self.zipper:
             pending: set[Future[tuple[list[Artifact], list[Failure]]]] = {
                 pool.submit(self.group, group, Path(scratch) / f"g{i}", module_paths[group.settings.module_dir])
                 for i, group in enumerate(plan.groups)
@@ -200,22 +203,28 @@ class _Runner:
         for target in todo:
             self.reporter.progress(target.label, "compiling")
         failures: list[Failure] = []
+        packaging: list[Future[Artifact]] = []
         for target, result in self.compile(replace(group, targets=todo), out, module).items():
             if isinstance(result, Failure):
                 failures.append(result)
                 self.reporter.finished(target.label, False, "failed", output=result.output)
-                continue
-            self.reporter.progress(target.label, "packaging")
-            artifact, rewritten = self.package(target, result, group, prints[target])
-            built.append(artifact)
-            with self.lock:
-                self.compiled += 1
-                self.unchanged += 0 if rewritten else 1
-            self.reporter.finished(
-                target.label, True, "zipped" if rewritten else "unchanged", size=artifact.size,
-                seconds=round(time.monotonic() - started, 2), path=artifact.path, sha256=artifact.sha256,
-            )
-        return built, failures
+            else:
+                packaging.append(self.zipper.submit(self.package_one, target, result, group, prints[target], started))
+        return built + [f.result() for f in packaging], failures
+
+    def package_one(self, target: Target, binary: Path, group: Group, inputs_fingerprint: str,
+                    started: float) -> Artifact:
+        """Packages one binary (on the packaging pool, so every core compresses) and reports it."""
+        self.reporter.progress(target.label, "packaging")
+        artifact, rewritten = self.package(target, binary, group, inputs_fingerprint)
+        with self.lock:
+            self.compiled += 1
+            self.unchanged += 0 if rewritten else 1
+        self.reporter.finished(
+            target.label, True, "zipped" if rewritten else "unchanged", size=artifact.size,
+            seconds=round(time.monotonic() - started, 2), path=artifact.path, sha256=artifact.sha256,
+        )
+        return artifact
 
     def compile(self, group: Group, out: Path, module: str) -> dict[Target, Path | Failure]:
         settings = group.settings
