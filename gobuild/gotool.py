@@ -24,7 +24,7 @@ from gobuild.plan import BuildSettings
 PASSTHROUGH = (
     "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GONOPROXY",
     "GOPRIVATE", "GOINSECURE", "GOTMPDIR", "GOTOOLCHAIN", "GOROOT", "GOVCS", "GOAUTH",
-    "GOTELEMETRY",
+    "GOTELEMETRY", "GOBIN", "GOTELEMETRYDIR", "GOCACHEPROG",
 )
 # Go's defaults for variables that change code generation; anything else is recorded.
 NEUTRAL = {"GOFLAGS": "", "GOAMD64": "v1", "GOARM64": "v8.0", "GOEXPERIMENT": "", "GO386": "sse2",
@@ -80,8 +80,10 @@ def clean_env(environ: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ..
     env: dict[str, str] = {}
     ignored: list[str] = []
     for name, value in environ.items():
+        if name.startswith("GOBUILD_"):
+            continue  # gobuild's own settings, not Go's
         if (name.startswith("GO") or name.startswith("CGO_")) and name not in PASSTHROUGH:
-            if NEUTRAL.get(name, None) != value and name != "GOBUILD_GO":
+            if NEUTRAL.get(name, None) != value:
                 ignored.append(name)
             continue
         env[name] = value

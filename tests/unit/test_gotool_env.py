@@ -57,6 +57,7 @@ def test_drops_and_records_variables_that_change_the_output(name: str, value: st
         ("GOOS", "linux"),
         ("GOENV", ""),
         ("GOBUILD_GO", "/opt/go/bin/go"),
+        ("GOBUILD_REQUIRE_QEMU", "1"),
     ],
 )
 def test_drops_without_recording_variables_at_go_neutral_default(name: str, value: str) -> None:
@@ -129,3 +130,8 @@ def test_manifest_env_cannot_override_goos_goarch_or_cgo(arch: str) -> None:
     assert (
         env["GOAMD64"] == "v3"
     )  # other manifest settings do apply: they are recorded in artifacts.json
+
+
+def test_install_location_passes_through_unrecorded() -> None:
+    env, ignored = clean_env({**USER, "GOBIN": "/ci/bin"})
+    assert ignored == () and env["GOBIN"] == "/ci/bin"
