@@ -133,10 +133,11 @@ def test_a_failing_function_is_reported_and_its_stale_zip_removed(built_example:
 def test_json_output_is_one_document(built_example: Path, tmp_path: Path) -> None:
     project = tmp_path / "shop"
     shutil.copytree(built_example, project)
-    proc = gobuild("build", "-C", str(project), "--json", "--only", "orders")
+    proc = gobuild("build", "-C", str(project), "--json", "--only", "orders", "--verify")
     assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
     assert document["ok"] is True
+    assert document["verify_errors"] == {}  # --verify ran on both zips and found nothing wrong
     assert sorted((a["name"], a["arch"]) for a in document["artifacts"]) == [("orders", "amd64"), ("orders", "arm64")]
     # the other functions stay recorded
     assert len(json.loads((project / "dist/artifacts.json").read_text())["artifacts"]) == 5
