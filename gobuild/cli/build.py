@@ -79,7 +79,7 @@ def build_command(
             result = build(loaded, targets, options, reporter, os.environ)
         problems = _verify(loaded, result) if verify and result.artifacts else {}
         if as_json:
-            print_json(build_document(result, recorder, problems))
+            print_json(build_document(result, recorder, problems, verified=len(result.artifacts) if verify else 0))
         elif not quiet:
             err_console.print(summary(result, loaded.out_dir))
         if not result.ok:
@@ -127,7 +127,7 @@ def _verify(loaded: Manifest, result: BuildResult) -> dict[str, list[str]]:
 
 
 def build_document(result: BuildResult, recorder: RecordingReporter,
-                   problems: dict[str, list[str]]) -> dict[str, Any]:
+                   problems: dict[str, list[str]], *, verified: int) -> dict[str, Any]:
     return {
         "ok": result.ok and not problems,
         "go_version": result.go_version,
@@ -136,6 +136,7 @@ def build_document(result: BuildResult, recorder: RecordingReporter,
         "failures": [{"name": f.target.function.name, "arch": f.target.arch, "output": f.output}
                      for f in result.failures],
         "counts": {"built": result.compiled, "from_cache": result.from_cache, "up_to_date": result.up_to_date},
+        "verified": verified,
         "verify_errors": problems,
         "warnings": recorder.warnings(),
     }
