@@ -133,6 +133,7 @@ def test_written_makefile_targets_run_gobuild_from_the_module_root(tmp_path: Pat
     dry_run = subprocess.run(
         [
             "make",
+            "--no-print-directory",  # also when the suite itself runs under `make test`
             "--makefile",
             str(makefile),
             "-n",
