@@ -178,8 +178,7 @@ class State:
                                       "modules": list(inputs.modules)}
 
     def save(self) -> None:
-        used = {f[0] for t in self.targets.values() for f in t["files"]}
-        hashes = {p: v for p, v in self.hashes.entries.items() if p in used or not p.endswith((".go", ".s"))}
+        hashes = {p: v for p, v in self.hashes.entries.items() if os.path.exists(p)}  # forget deleted files
         data = {"version": STATE_VERSION, "root": self.root, "hashes": hashes, "targets": self.targets}
         text = json.dumps(data, sort_keys=True).encode()
         if not self.path.is_file() or self.path.read_bytes() != text:
