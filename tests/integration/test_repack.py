@@ -73,3 +73,20 @@ def test_repacked_zip_answers_through_gobuild_invoke(go1x_zip: Path, tmp_path: P
     proc = gobuild("invoke", str(new), "--event", '{"item": "pen", "quantity": 2}')
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"function": "orders", "message": "2 x pen", "total": 10}
+
+
+def test_repack_reads_a_deflate64_go1x_zip(go1x_zip: Path, tmp_path: Path) -> None:
+    from testdata.make_broken_zips import DEFLATE64, raw_entry, raw_zip
+
+    with zipfile.ZipFile(go1x_zip) as old:
+        binary = old.read("orders-lambda")
+    legacy = tmp_path / "deflate64.zip"
+    legacy.write_bytes(raw_zip([raw_entry("orders-lambda", binary, method=DEFLATE64)]))
+    assert "GB110" in gobuild("verify", str(legacy)).stdout  # Lambda could not unzip it as it is
+    new = tmp_path / "orders.zip"
+    proc = gobuild("repack", str(legacy), "--handler", "orders-lambda", "-o", str(new))
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(new) as archive:
+        assert archive.getinfo("bootstrap").compress_type == zipfile.ZIP_DEFLATED
+        assert archive.read("bootstrap") == binary
+    assert gobuild("verify", str(new), "--arch", "amd64").returncode == 0
