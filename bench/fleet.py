@@ -132,3 +132,72 @@ def touch_shared(project: Path, edit: int) -> None:
     import re
 
     path.write_text(re.sub(r'const Version = "v\d+"', f'const Version = "v{edit}"', path.read_text()))
+
+
+def copy_sources(project: Path, dest: Path) -> Path:
+    """A second checkout of the fleet: sources only (no dist/, no build state), at another place."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(project, dest, ignore=shutil.ignore_patterns("dist", ".aws-sam", "out-*", "gr-dist", ".git"))
+    return dest
+
+
+def _resource_name(name: str, arch: str) -> str:
+    return "".join(part.capitalize() for part in name.split("-")) + arch.capitalize()
+
+
+def sam_template(project: Path, arches: dict[str, list[str]]) -> Path:
+    """template.yaml with one AWS::Serverless::Function per function and arch (SAM has one arch per
+    function), provided.al2023 and BuildMethod go1.x, as `sam init` writes it for Go."""
+    lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Transform: AWS::Serverless-2016-10-31",
+             "Description: gobuild benchmark fleet", "Resources:"]
+    for name, archs in arches.items():
+        for arch in archs:
+            lines += [
+                f"  {_resource_name(name, arch)}:",
+                "    Type: AWS::Serverless::Function",
+                "    Metadata:",
+                "      BuildMethod: go1.x",
+                "      BuildProperties:",
+                "        TrimGoPath: true",
+                "    Properties:",
+                f"      CodeUri: ./cmd/{name}",
+                "      Handler: bootstrap",
+                "      Runtime: provided.al2023",
+                f"      Architectures: [{'x86_64' if arch == 'amd64' else 'arm64'}]",
+            ]
+    path = project / "template.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def goreleaser_config(project: Path, arches: dict[str, list[str]], dist: str = "gr-dist") -> Path:
+    """.goreleaser.yaml building the same targets with the same flags, each into its own zip
+    holding only bootstrap (no README/LICENSE), nothing published."""
+    lines = ["version: 2", "project_name: fleet", f"dist: {dist}", "builds:"]
+    for name, archs in arches.items():
+        lines += [
+            f"  - id: {name}",
+            f"    main: ./cmd/{name}",
+            "    binary: bootstrap",
+            "    env: [CGO_ENABLED=0]",
+            "    goos: [linux]",
+            f"    goarch: [{', '.join(archs)}]",
+            "    flags: [-trimpath, -buildvcs=false, -tags=lambda.norpc]",
+            "    ldflags: [-s -w]",
+            "    mod_timestamp: '315532800'",
+        ]
+    lines.append("archives:")
+    for name in arches:
+        lines += [
+            f"  - id: {name}",
+            f"    ids: [{name}]",
+            "    formats: [zip]",
+            f"    name_template: '{name}-{{{{ .Arch }}}}'",
+            "    files: [none*]",
+        ]
+    lines += ["checksum:", "  name_template: checksums.txt", "release:", "  disable: true",
+              "changelog:", "  disable: true", "snapshot:", "  version_template: '0.0.0-bench'"]
+    path = project / ".goreleaser.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path

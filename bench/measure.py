@@ -1,46 +1,187 @@
-"""Timing and memory helpers shared by the benchmarks."""
+"""Timing and memory helpers shared by the benchmarks.
+
+Every measured command runs in a session of its own. While it runs, a sampler thread reads
+/proc every SAMPLE_SECONDS: the high-water RSS of the command's own process (VmHWM, which
+only grows, so sampling loses at most the last interval; read every 20 ms) and the sum of the RSS of every
+process in the session (the tree: go compile and link children included). gobuild itself
+runs under bench/selfrss.py, which reports its own exact peak RSS from getrusage.
+"""
 
 from __future__ import annotations
 
 import os
-import resource
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 SELF_RSS = Path(__file__).with_name("selfrss.py")
+SAMPLE_SECONDS = 0.25
+OWN_SAMPLE_SECONDS = 0.02
+TREE_EVERY = round(SAMPLE_SECONDS / OWN_SAMPLE_SECONDS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Usage:
+    """What one or more commands cost: wall seconds, peak RSS of the tool itself and of its tree."""
+
+    seconds: float
+    own_mb: float | None = None
+    tree_mb: float | None = None
+
+    def __add__(self, other: Usage) -> Usage:
+        """Commands run one after another: times add up, peaks are the larger one."""
+        return Usage(seconds=self.seconds + other.seconds, own_mb=_max(self.own_mb, other.own_mb),
+                     tree_mb=_max(self.tree_mb, other.tree_mb))
+
+
+def _max(a: float | None, b: float | None) -> float | None:
+    values = [v for v in (a, b) if v is not None]
+    return max(values) if values else None
+
+
+ZERO = Usage(seconds=0.0)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Sample:
-    """One measured run: wall seconds and, when known, the peak RSS of the main process."""
+    """One row of a table: a run (or the median of several), or a peer that was skipped."""
 
     label: str
-    seconds: float
-    peak_mb: float | None = None
+    seconds: float | None  # None: skipped, see note
+    own_mb: float | None = None
+    tree_mb: float | None = None
+    warm: float | None = None  # the matching warm grouped go build, when the target compares to it
+    runs: tuple[float, ...] = ()
     note: str = ""
+
+    @classmethod
+    def of(cls, label: str, usages: Sequence[Usage], *, warm: Sequence[Usage] = (), note: str = "") -> Sample:
+        """The median of repeated runs (peaks: the largest seen)."""
+        seconds = [u.seconds for u in usages]
+        return cls(
+            label=label, seconds=statistics.median(seconds),
+            own_mb=max((u.own_mb for u in usages if u.own_mb is not None), default=None),
+            tree_mb=max((u.tree_mb for u in usages if u.tree_mb is not None), default=None),
+            warm=statistics.median([u.seconds for u in warm]) if warm else None,
+            runs=tuple(seconds) if len(seconds) > 1 else (), note=note,
+        )
+
+    @classmethod
+    def skipped(cls, label: str, reason: str) -> Sample:
+        return cls(label=label, seconds=None, note=f"skipped: {reason}")
+
+    def as_json(self) -> dict[str, object]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Sample:
+        values = dict(data)
+        values["runs"] = tuple(values.get("runs") or ())  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
+
+class CommandFailed(RuntimeError):
+    """A measured command exited non-zero; the message holds the end of its output."""
+
+
+def _read_status(pid: int) -> tuple[int, int] | None:
+    """(VmHWM, VmRSS) in KiB, or None once the process is gone."""
+    hwm = rss = 0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1])
+                elif line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return hwm, rss
+
+
+def _session_rss_kib(session: int) -> int:
+    """Sum of RSS over the processes of one session (RSS from /proc/PID/stat, in pages)."""
+    total = 0
+    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        fields = text[text.rfind(b")") + 2:].split()
+        # fields[0] is the state (stat field 3): session is field 6, rss field 24.
+        if len(fields) > 21 and int(fields[3]) == session:
+            total += int(fields[21]) * page_kib
+    return total
+
+
+class _Sampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.done = threading.Event()
+        self.own_kib = 0
+        self.tree_kib = 0
+
+    def run(self) -> None:
+        # The tool's own VmHWM is cheap to read: often, so short runs are seen too. The tree
+        # needs a scan of /proc: every SAMPLE_SECONDS, so it does not load the machine.
+        ticks = 0
+        while True:
+            status = _read_status(self.pid)
+            if status is not None:
+                self.own_kib = max(self.own_kib, status[0])
+            if ticks % TREE_EVERY == TREE_EVERY // 2:
+                self.tree_kib = max(self.tree_kib, _session_rss_kib(self.pid))
+            ticks += 1
+            if self.done.wait(OWN_SAMPLE_SECONDS):
+                return
+
+
+def measure(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: str = "") -> Usage:
+    """Runs a command, failing loudly; returns its wall time and sampled peak memory."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    sampler = _Sampler(proc.pid)
+    sampler.start()
+    output, _ = proc.communicate()
+    elapsed = time.perf_counter() - start
+    sampler.done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        tail = output.decode(errors="replace")[-4000:]
+        raise CommandFailed(f"{label or argv[0]} failed ({proc.returncode}): {' '.join(argv)}\n{tail}")
+    return Usage(seconds=elapsed, own_mb=sampler.own_kib / 1024 or None, tree_mb=sampler.tree_kib / 1024 or None)
 
 
 def run(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: str = "") -> float:
-    """Runs a command, failing loudly; returns its wall time in seconds."""
+    """Runs a command that is set-up, not measured; fails loudly; returns its wall time."""
     start = time.perf_counter()
-    proc = subprocess.run(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    elapsed = time.perf_counter() - start
+    proc = subprocess.run(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, check=False)
     if proc.returncode != 0:
-        raise SystemExit(f"{label or argv[0]} failed ({proc.returncode}):\n{proc.stdout.decode(errors='replace')[-4000:]}")
-    return elapsed
+        tail = proc.stdout.decode(errors="replace")[-4000:]
+        raise CommandFailed(f"{label or argv[0]} failed ({proc.returncode}): {' '.join(argv)}\n{tail}")
+    return time.perf_counter() - start
 
 
-def gobuild(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: str) -> Sample:
-    """Runs the gobuild CLI in a child process that reports its own peak RSS (not its children's)."""
+def gobuild(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: str = "gobuild") -> Usage:
+    """Runs the gobuild CLI in a child process that reports its own exact peak RSS (not its children's)."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
-        seconds = run([sys.executable, str(SELF_RSS), report.name, *args], cwd=cwd, env=env, label=label)
+        usage = measure([sys.executable, str(SELF_RSS), report.name, *args], cwd=cwd, env=env, label=label)
         text = Path(report.name).read_text().strip()
-    return Sample(label=label, seconds=seconds, peak_mb=float(text) / 1024 if text else None)
+    own = float(text) / 1024 if text else usage.own_mb
+    return Usage(seconds=usage.seconds, own_mb=own, tree_mb=usage.tree_mb)
 
 
 def fresh_env(base: Mapping[str, str], cache: Path) -> dict[str, str]:
@@ -49,21 +190,6 @@ def fresh_env(base: Mapping[str, str], cache: Path) -> dict[str, str]:
     env["GOCACHE"] = str(cache)
     env["GOFLAGS"] = ""
     return env
-
-
-def children_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
-def table(rows: Sequence[Sample], floor: float, floor_name: str) -> str:
-    """A plain text table with each row's ratio to the floor."""
-    width = max(len(r.label) for r in rows) + 2
-    lines = [f"{'run':<{width}}{'seconds':>9}{'× ' + floor_name:>16}{'peak MB':>10}  note"]
-    for r in rows:
-        peak = f"{r.peak_mb:.0f}" if r.peak_mb is not None else "-"
-        ratio = f"{r.seconds / floor:.2f}" if r.seconds else "-"
-        lines.append(f"{r.label:<{width}}{r.seconds:>9.2f}{ratio:>16}{peak:>10}  {r.note}")
-    return "\n".join(lines)
 
 
 def machine() -> str:
@@ -75,5 +201,12 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    go = subprocess.run(["go", "version"], capture_output=True, text=True).stdout.strip()
+    go = subprocess.run(["go", "version"], capture_output=True, text=True, check=False).stdout.strip()
     return f"{os.cpu_count()} cores, {cpu}; {go}; Python {sys.version.split()[0]}"
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"

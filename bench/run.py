@@ -1,92 +1,529 @@
-"""The gobuild benchmark: one command, a table of ratios measured in the same run.
+"""The gobuild benchmark: one command, tables of ratios measured in the same run.
 
-    python bench/run.py [--functions N] [--only build,...]
+    python bench/run.py [--functions N] [--only SECTION,...] [--markdown] [--save FILE | --load FILE]
 
-Sections:
-  build  (issue 2) 12 functions × 2 arches, all from an empty GOCACHE: the naive loop
-         (one go build per function, then zip -X -9), the floor (one grouped go build -o DIR
-         per arch) and a cold `gobuild build`, as ratios to the floor.
+Sections (all run by default, in this order):
+  build    (issue 2) 12 functions x 2 arches, each run from an empty GOCACHE: the floor (one
+           grouped `go build -o DIR` per arch), the naive loop (one go build per function, then
+           zip -X -9) and a cold `gobuild build`, as ratios to the floor.
+  fleet    (issue 6) N functions (default 24), half of them for both arches, all importing a
+           shared internal package and aws-lambda-go. Cold, each from an empty GOCACHE: the floor,
+           the naive loop, `sam build` (aws-sam-cli, provided.al2023 + BuildMethod go1.x) plain and
+           with --cached --parallel, GoReleaser building the same targets into zips, gobuild.
+  incremental  the same fleet, warm: gobuild no-op, one function changed, the shared package
+           changed, each next to a warm grouped `go build` after the same change; and a cache hit:
+           a second clone with an empty GOCACHE building with --cache s3://... (local SeaweedFS).
+  package  packaging the fleet's binaries: gobuild.package.zip_bytes (libdeflate) against
+           zipfile at zlib level 9; same inputs, time and total size.
+  memory   200 functions (--memory-functions): the gobuild process's own peak RSS on a first
+           build (GOCACHE warm for the standard library), no-ops and a shared-package change.
+  publish  bench/bench_publish.py, when it exists (the publish engineer's benchmark), run as is.
+
+Peers are installed on first use into ~/.cache/gobuild-bench ($GOBUILD_BENCH_CACHE); one that
+cannot be installed is shown as skipped with the reason. Timings are wall seconds on this machine;
+repeated runs show their median. "own MB" is the peak RSS of the tool's own process, "tree MB"
+the peak sum of RSS over all its processes (go compile/link children included), sampled.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-from bench import fleet  # noqa: E402
-from bench.measure import Sample, fresh_env, gobuild, machine, run, table  # noqa: E402
+from bench import fleet, peers, report
+from bench.measure import (
+    ZERO,
+    CommandFailed,
+    Sample,
+    Usage,
+    fresh_env,
+    gobuild,
+    load_average,
+    machine,
+    measure,
+    run,
+)
+from bench.report import Section, Target
 
 GO_FLAGS = ["-trimpath", "-buildvcs=false", "-tags=lambda.norpc", "-ldflags=-s -w"]
+ARCHES = ("amd64", "arm64")
+FLOOR = "grouped go build per arch (floor)"
+COLD_TARGET = 1.15
+NOOP_SECONDS, NOOP_RATIO = 0.3, 0.25
+CHANGED_RATIO = 1.2
+PACKAGE_SPEEDUP = 5.0
+MEMORY_MB = 150.0
+CACHE_BUCKET = "gobuild-bench"
+SAM_GOFLAGS = "-buildvcs=false -tags=lambda.norpc '-ldflags=-s -w'"
 
 
-def naive_loop(project: Path, arches: dict[str, list[str]], env: dict[str, str], out: Path) -> float:
+@dataclass
+class Bench:
+    """What every section needs: the work folder, the environment, the options, shared results."""
+
+    work: Path
+    base_env: dict[str, str]
+    functions: int
+    memory_functions: int
+    repeat: int
+    noop_repeat: int
+    fleet_project: Path | None = None  # the fleet the peers built (its out-floor/ holds binaries)
+    gobuild_project: Path | None = None
+    cold_floor: float | None = None
+    cold_gobuild: float | None = None
+    gobuild_cache: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def cold_env(self, name: str) -> dict[str, str]:
+        """An environment with an empty GOCACHE of its own under the work folder."""
+        return fresh_env(self.base_env, self.work / "gocache" / name)
+
+
+# --- the runs being compared -------------------------------------------------------------
+
+def grouped_go_build(project: Path, arches: dict[str, list[str]], env: dict[str, str], out: Path) -> Usage:
+    """One grouped go build -o DIR per arch: the least work Go can do."""
+    total = ZERO
+    for arch in ARCHES:
+        packages = [f"./cmd/{n}" for n, a in arches.items() if arch in a]
+        if packages:
+            build_env = {**env, "GOOS": "linux", "GOARCH": arch, "CGO_ENABLED": "0"}
+            total += measure(["go", "build", *GO_FLAGS, "-o", str(out / arch) + "/", *packages],
+                             cwd=project, env=build_env, label="grouped go build")
+    return total
+
+
+def naive_loop(project: Path, arches: dict[str, list[str]], env: dict[str, str], out: Path) -> Usage:
     """What teams write today: one go build per function and arch, then zip -X -9."""
-    total = 0.0
+    total = ZERO
     for name, archs in arches.items():
         for arch in archs:
             work = out / f"{name}-{arch}"
             work.mkdir(parents=True)
             build_env = {**env, "GOOS": "linux", "GOARCH": arch, "CGO_ENABLED": "0"}
-            total += run(["go", "build", *GO_FLAGS, "-o", str(work / "bootstrap"), f"./cmd/{name}"],
-                         cwd=project, env=build_env, label="naive go build")
-            total += run(["zip", "-X", "-9", "-q", str(out / f"{name}-{arch}.zip"), "bootstrap"],
-                         cwd=work, env=env, label="zip")
+            total += measure(["go", "build", *GO_FLAGS, "-o", str(work / "bootstrap"), f"./cmd/{name}"],
+                             cwd=project, env=build_env, label="naive go build")
+            total += measure(["zip", "-X", "-9", "-q", str(out / f"{name}-{arch}.zip"), "bootstrap"],
+                             cwd=work, env=env, label="zip")
     return total
 
 
-def floor(project: Path, arches: dict[str, list[str]], env: dict[str, str], out: Path) -> float:
-    """One grouped go build -o DIR per arch: the least work Go can do."""
-    total = 0.0
-    for arch in ("amd64", "arm64"):
-        packages = [f"./cmd/{n}" for n, a in arches.items() if arch in a]
-        if packages:
-            build_env = {**env, "GOOS": "linux", "GOARCH": arch, "CGO_ENABLED": "0"}
-            total += run(["go", "build", *GO_FLAGS, "-o", str(out / arch) + "/", *packages],
-                         cwd=project, env=build_env, label="grouped go build")
-    return total
+def gobuild_build(project: Path, env: dict[str, str], *extra: str) -> Usage:
+    return gobuild(["build", "-C", str(project), "-q", *extra], cwd=project, env=env, label="gobuild build")
 
 
-def section_build(work: Path, base_env: dict[str, str]) -> str:
-    project = fleet.generate(work / "fleet12", functions=12)
-    run(["go", "mod", "download"], cwd=project, env=base_env)
+def gobuild_env(bench: Bench, env: dict[str, str]) -> dict[str, str]:
+    """gobuild as installed: Python may keep its bytecode (in a cache outside the work tree)."""
+    env = dict(env)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(peers.cache_dir(bench.base_env) / "pycache")
+    return env
+
+
+# --- sections ----------------------------------------------------------------------------
+
+def section_build(bench: Bench) -> Section:
+    project = fleet.generate(bench.work / "fleet12", functions=12)
+    run(["go", "mod", "download"], cwd=project, env=bench.base_env)
     arches = fleet.arches_of(project)
-    rows: list[Sample] = []
-    t = floor(project, arches, fresh_env(base_env, work / "cache-floor"), work / "out-floor")
-    rows.append(Sample(label="(b) grouped go build per arch (floor)", seconds=t))
-    t = naive_loop(project, arches, fresh_env(base_env, work / "cache-naive"), work / "out-naive")
-    rows.append(Sample(label="(a) naive loop: go build + zip -X -9", seconds=t))
-    sample = gobuild(["build", "-C", str(project), "-q"], cwd=project,
-                     env=fresh_env(base_env, work / "cache-gobuild"), label="(c) gobuild build, cold")
-    rows.append(sample)
-    n = sum(len(a) for a in arches.values())
-    header = f"build: {len(arches)} functions, {n} zips, each run from an empty GOCACHE"
-    return header + "\n" + table(rows, rows[0].seconds, "floor") + "\ntarget: (c) <= 1.15 x floor"
+    floor = grouped_go_build(project, arches, bench.cold_env("b-floor"), bench.work / "b-out-floor")
+    naive = naive_loop(project, arches, bench.cold_env("b-naive"), bench.work / "b-out-naive")
+    cold = gobuild_build(project, gobuild_env(bench, bench.cold_env("b-gobuild")))
+    rows = (
+        Sample.of(FLOOR, [floor]),
+        Sample.of("naive loop: go build + zip -X -9 per function", [naive]),
+        Sample.of("gobuild build, cold", [cold]),
+    )
+    zips = sum(len(a) for a in arches.values())
+    ratio = cold.seconds / floor.seconds
+    return Section(
+        name="build", title=f"build (issue 2): {len(arches)} functions x 2 arches = {zips} zips, each run "
+                            "from an empty GOCACHE",
+        rows=rows, floor=FLOOR,
+        targets=(Target(name="issue 2: cold gobuild <= 1.15 x floor (12 x 2)", met=ratio <= COLD_TARGET,
+                        detail=f"{cold.seconds:.2f} s = {ratio:.2f} x floor {floor.seconds:.2f} s"),),
+    )
 
 
-SECTIONS = {"build": section_build}
+def _sam(bench: Bench, project: Path, arches: dict[str, list[str]]) -> list[Sample]:
+    labels = ("sam build, cold", "sam build --cached --parallel, cold")
+    tool = peers.ensure_sam(bench.base_env)
+    if isinstance(tool, peers.Skipped):
+        return [Sample.skipped(label, tool.reason) for label in labels]
+    fleet.sam_template(project, arches)
+    rows = []
+    for label, flags in zip(labels, ([], ["--cached", "--parallel"])):
+        name = "sam-cached" if flags else "sam"
+        # sam's go1.x builder passes only GOOS/GOARCH and -trimpath: the rest of the flags the others
+        # use reach go through the environment, so every tool compiles the same binaries.
+        env = {**peers.sam_env(bench.cold_env(name)), "CGO_ENABLED": "0", "GOFLAGS": SAM_GOFLAGS}
+        argv = [str(tool.path), "build", "--template-file", "template.yaml",
+                "--build-dir", str(bench.work / name / "build"), *flags]
+        if flags:
+            argv += ["--cache-dir", str(bench.work / name / "cache")]
+        try:
+            usage = measure(argv, cwd=project, env=env, label=label)
+        except CommandFailed as failure:
+            rows.append(Sample.skipped(label, f"sam build failed: {_one_line(str(failure))}"))
+            continue
+        built = len(list((bench.work / name / "build").glob("*/bootstrap")))
+        rows.append(Sample.of(label, [usage], note=f"{tool.version}; {built} bootstrap files, no zips"))
+    return rows
 
 
-def main() -> None:
+def _goreleaser(bench: Bench, project: Path, arches: dict[str, list[str]]) -> Sample:
+    label = "goreleaser release --snapshot (zips)"
+    tool = peers.ensure_goreleaser(bench.base_env)
+    if isinstance(tool, peers.Skipped):
+        return Sample.skipped(label, tool.reason)
+    fleet.goreleaser_config(project, arches)
+    git_env = {**bench.base_env, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+               "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+    if not (project / ".git").exists():  # goreleaser reads the commit it releases
+        (project / ".gitignore").write_text("out-*/\ngr-dist/\ndist/\n.aws-sam/\n")
+        for argv in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "fleet"]):
+            run(argv, cwd=project, env=git_env)
+    env = bench.cold_env("goreleaser")
+    try:
+        usage = measure([str(tool.path), "release", "--snapshot", "--clean", "--skip=validate"],
+                        cwd=project, env=env, label=label)
+    except CommandFailed as failure:
+        return Sample.skipped(label, f"goreleaser failed: {_one_line(str(failure))}")
+    zips = len(list((project / "gr-dist").glob("*.zip")))
+    return Sample.of(label, [usage], note=f"goreleaser {tool.version}; {zips} zips")
+
+
+def _one_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "error" in ln.lower()]
+    return (errors or lines or ["?"])[-1][:240]
+
+
+def section_fleet(bench: Bench) -> Section:
+    peers_project = fleet.generate(bench.work / "fleet", functions=bench.functions,
+                                   both_arches=bench.functions // 2)
+    run(["go", "mod", "download"], cwd=peers_project, env=bench.base_env)
+    project = fleet.copy_sources(peers_project, bench.work / "fleet-gobuild")
+    arches = fleet.arches_of(peers_project)
+    bench.fleet_project, bench.gobuild_project = peers_project, project
+    # The peers are installed before anything is timed, so an install never overlaps a run.
+    peers.ensure_goreleaser(bench.base_env)
+    peers.ensure_sam(bench.base_env)
+
+    bench.gobuild_cache = bench.work / "gocache" / "f-gobuild"
+    floor = grouped_go_build(peers_project, arches, bench.cold_env("f-floor"), peers_project / "out-floor")
+    cold = gobuild_build(project, gobuild_env(bench, bench.cold_env("f-gobuild")))
+    naive = naive_loop(peers_project, arches, bench.cold_env("f-naive"), peers_project / "out-naive")
+    rows = [Sample.of(FLOOR, [floor]),
+            Sample.of("naive loop: go build + zip -X -9 per function", [naive]),
+            *_sam(bench, peers_project, arches),
+            _goreleaser(bench, peers_project, arches),
+            Sample.of("gobuild build, cold", [cold])]
+    bench.cold_floor, bench.cold_gobuild = floor.seconds, cold.seconds
+    zips = sum(len(a) for a in arches.values())
+
+    ratio = cold.seconds / floor.seconds
+    measured_peers = [r for r in rows[1:-1] if r.seconds is not None]
+    behind = [r.label for r in measured_peers if r.seconds is not None and r.seconds <= cold.seconds]
+    skipped = [r.label for r in rows if r.seconds is None]
+    ahead_detail = (f"gobuild {cold.seconds:.2f} s; peers: "
+                    + ", ".join(f"{r.label.split(',')[0].split(':')[0]} {r.seconds:.2f} s" for r in measured_peers if r.seconds)
+                    + (f"; skipped: {', '.join(skipped)}" if skipped else ""))
+    return Section(
+        name="fleet",
+        title=f"fleet (issue 6), cold: {len(arches)} functions ({bench.functions // 2} for both arches) = "
+              f"{zips} zips, each tool from an empty GOCACHE",
+        rows=tuple(rows), floor=FLOOR,
+        notes=(("sam build stops at bootstrap files: it zips later, in sam package/deploy, so its time "
+                "here leaves out the zipping the others do."),),
+        targets=(
+            Target(name=f"cold gobuild <= 1.15 x floor ({len(arches)} functions)", met=ratio <= COLD_TARGET,
+                   detail=f"{cold.seconds:.2f} s = {ratio:.2f} x floor {floor.seconds:.2f} s"),
+            Target(name="cold gobuild ahead of every peer",
+                   met=(not behind) if measured_peers else None,
+                   detail=(f"NOT ahead of: {', '.join(behind)}; " if behind else "") + ahead_detail),
+        ),
+    )
+
+
+def section_incremental(bench: Bench) -> Section:
+    if bench.fleet_project is None or bench.gobuild_project is None:
+        section_fleet(bench)
+    assert bench.fleet_project and bench.gobuild_project and bench.gobuild_cache
+    peers_project, project = bench.fleet_project, bench.gobuild_project
+    arches = fleet.arches_of(peers_project)
+    go_env = fresh_env(bench.base_env, bench.work / "gocache" / "f-floor")  # warm after the cold floor
+    gb_env = gobuild_env(bench, fresh_env(bench.base_env, bench.gobuild_cache))
+    out = peers_project / "out-floor"
+
+    def pair(times: int, change: Callable[[Path, int], None] | None) -> tuple[list[Usage], list[Usage]]:
+        """Runs the warm grouped go build and gobuild after the same change, alternating."""
+        go_runs, gb_runs = [], []
+        for i in range(times):
+            if change is not None:
+                change(peers_project, 100 + i)
+                change(project, 100 + i)
+            go_runs.append(grouped_go_build(peers_project, arches, go_env, out))
+            gb_runs.append(gobuild_build(project, gb_env))
+        return go_runs, gb_runs
+
+    first_noop = gobuild_build(project, gb_env)  # the cold run already built everything
+    noop_go, noop = pair(bench.noop_repeat, None)
+    one_go, one = pair(bench.repeat, lambda p, i: fleet.touch_function(p, "fn001", i))
+    shared_go, shared = pair(max(1, bench.repeat - 1), fleet.touch_shared)
+    rows = [
+        Sample.of(FLOOR + ", cold", [Usage(seconds=bench.cold_floor or 0.0)], note="from the fleet table"),
+        Sample.of("grouped go build, warm, nothing changed", noop_go),
+        Sample.of("gobuild build, first no-op after the cold build", [first_noop]),
+        Sample.of("gobuild build, no-op", noop, warm=noop_go),
+        Sample.of("grouped go build, warm, fn001 changed", one_go),
+        Sample.of("gobuild build, one function changed (fn001, 2 zips)", one, warm=one_go),
+        Sample.of("grouped go build, warm, shared package changed", shared_go),
+        Sample.of("gobuild build, shared package changed (every zip)", shared, warm=shared_go),
+        *_cache_hit(bench, project),
+    ]
+    noop_s, noop_ratio = statistics.median(u.seconds for u in noop), _ratio(noop, noop_go)
+    one_ratio = _ratio(one, one_go)
+    n = len(arches)
+    return Section(
+        name="incremental", title=f"incremental: the same {n} functions, warm GOCACHE; each gobuild run next "
+                                  "to a warm grouped go build after the same change",
+        rows=tuple(rows), floor=FLOOR + ", cold", warm_column=True,
+        notes=(("a warm grouped go build re-links only binaries whose inputs changed (Go's build ID check "
+                "on the files in -o DIR), and zips nothing."),),
+        targets=(
+            Target(name=f"no-op <= {NOOP_SECONDS} s ({n} functions)", met=noop_s <= NOOP_SECONDS,
+                   detail=f"{noop_s:.2f} s (median of {len(noop)})"),
+            Target(name=f"no-op <= {NOOP_RATIO} x warm grouped go build", met=noop_ratio <= NOOP_RATIO,
+                   detail=f"{noop_ratio:.2f} x ({noop_s:.2f} s / {statistics.median(u.seconds for u in noop_go):.2f} s)"),
+            Target(name=f"one function changed <= {CHANGED_RATIO} x warm grouped go build",
+                   met=one_ratio <= CHANGED_RATIO,
+                   detail=f"{one_ratio:.2f} x ({statistics.median(u.seconds for u in one):.2f} s / "
+                          f"{statistics.median(u.seconds for u in one_go):.2f} s)"),
+        ),
+    )
+
+
+def _ratio(runs: list[Usage], against: list[Usage]) -> float:
+    return statistics.median(u.seconds for u in runs) / statistics.median(u.seconds for u in against)
+
+
+def _gobuild_has_cache(env: dict[str, str]) -> bool:
+    done = subprocess.run([sys.executable, "-m", "gobuild", "build", "--help"], env={**env, "COLUMNS": "200"},
+                          capture_output=True, text=True, cwd=REPO, check=False)
+    return "--cache" in done.stdout
+
+
+def _cache_hit(bench: Bench, project: Path) -> list[Sample]:
+    """A clone fills the S3 cache; a second clone with an empty GOCACHE builds from it."""
+    fill_label = "gobuild --cache, fill: new clone, warm GOCACHE (uploads)"
+    hit_label = "gobuild --cache, hit: second clone, empty GOCACHE"
+    env = gobuild_env(bench, fresh_env(bench.base_env, bench.gobuild_cache or bench.work / "gocache" / "x"))
+    if not _gobuild_has_cache(env):
+        reason = "`gobuild build` has no --cache option yet"
+        return [Sample.skipped(fill_label, reason), Sample.skipped(hit_label, reason)]
+    try:
+        sys.path.insert(0, str(REPO / "scripts"))
+        from s3server import S3Server, S3ServerError  # type: ignore[import-not-found]
+    except ImportError as error:
+        return [Sample.skipped(hit_label, f"scripts/s3server.py: {error}")]
+    try:
+        server = S3Server(bench.work / "s3")
+        server.start()
+    except S3ServerError as error:
+        return [Sample.skipped(hit_label, f"SeaweedFS did not start: {_one_line(str(error))}")]
+    try:
+        server.create_bucket(CACHE_BUCKET)
+        s3_env = {**server.client_env(env), "AWS_ENDPOINT_URL": server.endpoint_url}
+        url = f"s3://{CACHE_BUCKET}/fleet/"
+        fill_clone = fleet.copy_sources(project, bench.work / "clone-fill")
+        fill = gobuild_build(fill_clone, s3_env, "--cache", url)
+        hit_clone = fleet.copy_sources(project, bench.work / "clone-hit")
+        hit_env = {**fresh_env(s3_env, bench.work / "gocache" / "clone-hit")}
+        hit = gobuild_build(hit_clone, hit_env, "--cache", url)
+        zips = len(list((hit_clone / "dist").glob("*.zip")))
+        return [Sample.of(fill_label, [fill]),
+                Sample.of(hit_label, [hit], note=f"{zips} zips from the cache, SeaweedFS on 127.0.0.1")]
+    except CommandFailed as failure:
+        return [Sample.skipped(hit_label, f"gobuild --cache failed: {_one_line(str(failure))}")]
+    finally:
+        server.stop()
+
+
+def _fleet_binaries(bench: Bench) -> list[Path]:
+    if bench.fleet_project is None:
+        project = fleet.generate(bench.work / "fleet", functions=bench.functions, both_arches=bench.functions // 2)
+        run(["go", "mod", "download"], cwd=project, env=bench.base_env)
+        grouped_go_build(project, fleet.arches_of(project), bench.cold_env("f-floor"), project / "out-floor")
+        bench.fleet_project = project
+    return sorted(p for p in (bench.fleet_project / "out-floor").glob("*/*") if p.is_file())
+
+
+def section_package(bench: Bench) -> Section:
+    from gobuild.package import DEFLATE_LEVEL, MODE_EXECUTABLE, ZipEntry, zip_bytes
+
+    binaries = [p.read_bytes() for p in _fleet_binaries(bench)]
+
+    def with_libdeflate() -> int:
+        return sum(len(zip_bytes([ZipEntry(name="bootstrap", data=b, mode=MODE_EXECUTABLE)])) for b in binaries)
+
+    def with_zlib9() -> int:
+        total = 0
+        for data in binaries:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+                info = zipfile.ZipInfo("bootstrap", date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = (0o100755 << 16)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, data, compresslevel=9)
+            total += len(buffer.getvalue())
+        return total
+
+    def timed(action: Callable[[], int]) -> tuple[float, float, int]:
+        start, cpu = time.perf_counter(), time.thread_time()
+        size = action()
+        return time.perf_counter() - start, time.thread_time() - cpu, size
+
+    lib_runs, zlib_runs = [], []
+    for _ in range(max(1, bench.repeat - 1)):  # alternate, so load from other work hits both alike
+        zlib_runs.append(timed(with_zlib9))
+        lib_runs.append(timed(with_libdeflate))
+    raw = sum(len(b) for b in binaries)
+    zlib_size, lib_size = zlib_runs[0][2], lib_runs[0][2]
+    zlib_cpu = statistics.median(c for _, c, _ in zlib_runs)
+    lib_cpu = statistics.median(c for _, c, _ in lib_runs)
+    zlib_row = Sample.of("zipfile, zlib level 9", [Usage(seconds=s) for s, _, _ in zlib_runs],
+                         note=f"{zlib_size / 1e6:.1f} MB; CPU {zlib_cpu:.2f} s")
+    lib_row = Sample.of(f"gobuild.package.zip_bytes, libdeflate level {DEFLATE_LEVEL}",
+                        [Usage(seconds=s) for s, _, _ in lib_runs],
+                        note=f"{lib_size / 1e6:.1f} MB ({100 * (lib_size / zlib_size - 1):+.2f}% vs zlib 9); "
+                             f"CPU {lib_cpu:.2f} s")
+    speedup = (zlib_row.seconds or 0) / (lib_row.seconds or 1)
+    return Section(
+        name="package", title=f"package: {len(binaries)} fleet binaries ({raw / 1e6:.0f} MB), one zip each, "
+                              "in this process, one thread",
+        rows=(zlib_row, lib_row), floor="zipfile, zlib level 9", floor_name="zlib 9",
+        targets=(Target(name=f"packaging >= {PACKAGE_SPEEDUP:.0f} x faster than zlib 9, no larger",
+                        met=speedup >= PACKAGE_SPEEDUP and lib_size <= zlib_size,
+                        detail=f"{speedup:.1f} x faster ({lib_row.seconds:.2f} s vs {zlib_row.seconds:.2f} s wall; "
+                               f"{zlib_cpu / lib_cpu:.1f} x in CPU time); {lib_size} vs {zlib_size} bytes"),),
+    )
+
+
+def section_memory(bench: Bench) -> Section:
+    n = bench.memory_functions
+    project = fleet.generate(bench.work / f"fleet{n}", functions=n, both_arches=n // 2)
+    run(["go", "mod", "download"], cwd=project, env=bench.base_env)
+    arches = fleet.arches_of(project)
+    # Memory does not depend on what GOCACHE holds: reuse the fleet's caches (standard library and
+    # aws-lambda-go already compiled) to save minutes; every function here is new to both.
+    go_cache = bench.work / "gocache" / ("f-floor" if bench.fleet_project else f"m{n}-floor")
+    gb_cache = bench.gobuild_cache or bench.work / "gocache" / f"m{n}-gobuild"
+    warm = "GOCACHE warm for the standard library and aws-lambda-go" if bench.fleet_project else "empty GOCACHE"
+    env = gobuild_env(bench, fresh_env(bench.base_env, gb_cache))
+    floor = grouped_go_build(project, arches, fresh_env(bench.base_env, go_cache), bench.work / f"m{n}-out")
+    cold = gobuild_build(project, env)
+    first_noop = gobuild_build(project, env)
+    noop = [gobuild_build(project, env) for _ in range(bench.repeat)]
+    fleet.touch_shared(project, 1)
+    shared = gobuild_build(project, env)
+    rows = (Sample.of(FLOOR + f", {warm}", [floor]), Sample.of("gobuild build, first build", [cold]),
+            Sample.of("gobuild build, first no-op after the first build", [first_noop]),
+            Sample.of("gobuild build, no-op", noop),
+            Sample.of("gobuild build, shared package changed", [shared]))
+    peak = max(u.own_mb or 0.0 for u in [cold, first_noop, *noop, shared])
+    zips = sum(len(a) for a in arches.values())
+    return Section(
+        name="memory", title=f"memory: {n} functions ({n // 2} for both arches) = {zips} zips; own MB is the "
+                             "gobuild process itself (bench/selfrss.py), not its go children",
+        rows=rows, floor=FLOOR + f", {warm}",
+        targets=(Target(name=f"gobuild process peak <= {MEMORY_MB:.0f} MB at {n} functions",
+                        met=peak <= MEMORY_MB,
+                        detail=f"{peak:.0f} MB (largest of first build, no-op, shared change)"),),
+    )
+
+
+def section_publish(bench: Bench) -> Section | None:
+    """The publish engineer's benchmark, run as its own program; its output is shown as is."""
+    script = REPO / "bench" / "bench_publish.py"
+    if not script.is_file():
+        return None
+    done = subprocess.run([sys.executable, str(script)], cwd=REPO, env=bench.base_env, capture_output=True,
+                          text=True, check=False)
+    lines = (done.stdout + (done.stderr[-3000:] if done.returncode else "")).rstrip().splitlines()
+    status = "" if done.returncode == 0 else f" (exit {done.returncode})"
+    return Section(name="publish", title=f"publish: `python bench/bench_publish.py`, its own output{status}",
+                   rows=(), floor="", output=tuple(lines))
+
+
+SECTIONS: dict[str, Callable[[Bench], Section | None]] = {
+    "build": section_build, "fleet": section_fleet, "incremental": section_incremental,
+    "package": section_package, "memory": section_memory, "publish": section_publish,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--functions", type=int, default=24, help="functions in the fleet (default 24)")
+    parser.add_argument("--memory-functions", type=int, default=200, help="functions in the memory section")
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each cheap warm measurement")
+    parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument("--save", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument("--load", type=Path, help="print results saved with --save; run nothing")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    render = report.markdown if args.markdown else report.text
+    if args.load:
+        saved = json.loads(args.load.read_text())
+        loaded = [Section.from_json(s) for s in saved["sections"]]
+        print(render(loaded, [t for s in loaded for t in s.targets], saved["preamble"]))
+        return 0
+    unknown = [s for s in args.only.split(",") if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     work = Path(tempfile.mkdtemp(prefix="gobuild-bench-"))
     base_env = {**os.environ, "GOFLAGS": ""}
-    print(f"machine: {machine()}", flush=True)
+    bench = Bench(work=work, base_env=base_env, functions=args.functions, memory_functions=args.memory_functions,
+                  repeat=max(1, args.repeat), noop_repeat=max(1, args.repeat) + 2)
+    started = time.perf_counter()
+    preamble = [f"machine: {machine()}", f"load average at start: {load_average()}"]
+    # Compile gobuild's bytecode once, as `pip install` does, so no run below pays for it.
+    run([sys.executable, "-m", "gobuild", "--help"], cwd=REPO, env=gobuild_env(bench, base_env))
+    sections: list[Section] = []
     try:
         for name in args.only.split(","):
-            print("\n" + SECTIONS[name](work, base_env), flush=True)
+            print(f"[{time.perf_counter() - started:6.0f} s] running {name} ...", file=sys.stderr, flush=True)
+            load = load_average()
+            section = SECTIONS[name](bench)
+            if section is not None:
+                note = f"load average (1, 5, 15 min) when this section started: {load}"
+                sections.append(replace(section, notes=(*section.notes, note)))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    preamble.append(f"benchmark took {time.perf_counter() - started:.0f} s; load average at end: {load_average()}")
+    print(render(sections, [t for s in sections for t in s.targets], preamble))
+    if args.save:
+        args.save.write_text(json.dumps({"preamble": preamble, "sections": [s.as_json() for s in sections]},
+                                        indent=1))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
