@@ -255,6 +255,7 @@ class _Runner:
             return None
         dest = self.manifest.out_dir / target.zip_name
         write_atomic(dest, data)
+        self.state.hashes.remember(str(dest), hashlib.sha256(data).hexdigest())
         with self.lock:
             self.cached += 1
         artifact = self.record(target, group, inputs_fingerprint, data)
@@ -277,6 +278,7 @@ class _Runner:
             rewritten = False
         else:
             written = write_zip(dest, entries, epoch=self.epoch)
+            self.state.hashes.remember(str(dest), written.sha256)
             artifact = Artifact(
                 name=target.function.name, arch=target.arch, package=target.function.package,
                 path=target.zip_name, size=written.size, sha256=written.sha256,

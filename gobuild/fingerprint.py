@@ -64,6 +64,11 @@ class HashCache:
         self.entries[path] = [*stamp, digest]
         return digest
 
+    def remember(self, path: str, digest: str) -> None:
+        """Records the hash of a file gobuild just wrote, so the next run need not read it."""
+        st = os.stat(path)
+        self.entries[path] = [st.st_size, st.st_mtime_ns, st.st_ino, digest]
+
     def listing(self, directory: str) -> str:
         """A hash of a folder's file names: a new or removed file changes what Go compiles."""
         try:

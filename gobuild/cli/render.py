@@ -131,38 +131,51 @@ class LiveReporter(PlainReporter):
 
 
 class LogReporter:
-    """Appends every event to out_dir/gobuild.log; safe with several gobuild processes at once."""
+    """Appends every event to out_dir/gobuild.log; safe with several gobuild processes at once.
+
+    Lines are collected and written in one record at close(): one lock round-trip per run
+    instead of one per event (concurrent-log-handler locks the file for every record).
+    """
 
     def __init__(self, out_dir: Path, command: str) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
+        self.prefix = f"pid={os.getpid()} {command}"
+        self.lines: list[str] = []
         self.logger = logging.getLogger(f"gobuild.{command}.{os.getpid()}.{id(self)}")
         self.logger.propagate = False
         self.logger.setLevel(logging.INFO)
         self.handler = ConcurrentRotatingFileHandler(
             str(out_dir / LOG_NAME), maxBytes=5 * 1024 * 1024, backupCount=2, encoding="utf-8"
         )
-        self.handler.setFormatter(logging.Formatter(f"%(asctime)s pid={os.getpid()} {command} %(message)s"))
+        self.handler.setFormatter(logging.Formatter("%(message)s"))
         self.logger.addHandler(self.handler)
 
+    def add(self, text: str) -> None:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        self.lines.append(f"{stamp} {self.prefix} {text}")
+
     def close(self) -> None:
+        if self.lines:
+            self.logger.info("\n".join(self.lines))
+            self.lines = []
         self.logger.removeHandler(self.handler)
         self.handler.close()
 
     def started(self, task: str, detail: str = "") -> None:
-        self.logger.info("%s started %s", task, detail)
+        self.add(f"{task} started {detail}")
 
     def progress(self, task: str, detail: str) -> None:
-        self.logger.info("%s %s", task, detail)
+        self.add(f"{task} {detail}")
 
     def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
         output = fields.pop("output", "")
         items = " ".join(f"{k}={v}" for k, v in sorted(fields.items()))
-        self.logger.info("%s %s %s %s", task, "ok" if ok else "FAILED", detail, items)
+        self.add(f"{task} {'ok' if ok else 'FAILED'} {detail} {items}")
         if output:
-            self.logger.info("%s output:\n%s", task, output)
+            self.add(f"{task} output:\n{output}")
 
     def warning(self, message: str) -> None:
-        self.logger.warning("warning: %s", message)
+        self.add(f"warning: {message}")
 
 
 def _indent(text: str) -> str:
