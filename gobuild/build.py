@@ -139,6 +139,7 @@ class _Runner:
         self.compiled = self.unchanged = self.cached = 0
         self.lock = threading.Lock()
         self.zipper: ThreadPoolExecutor  # the packaging pool, open while run() runs
+        self.changed: set[tuple[str, str]] = set()
 
     def up_to_date(self, target: Target, inputs_fingerprint: str | None = None) -> Artifact | None:
         """The recorded artifact when the target's fingerprint and zip are unchanged."""
@@ -153,6 +154,8 @@ class _Runner:
                                              self.go.version, self.epoch)
         zip_path = self.manifest.out_dir / target.zip_name
         if old.inputs != inputs_fingerprint or self.state.hashes.file(str(zip_path)) != old.sha256:
+            # Known inputs whose content changed (or a damaged zip): it will be compiled.
+            self.changed.add(target.key)
             return None
         self.reporter.finished(target.label, True, "up to date", size=old.size, path=old.path, sha256=old.sha256)
         return replace(old, package=target.function.package, settings=settings_for(target).as_record())
@@ -183,10 +186,16 @@ class _Runner:
             return [], [Failure(target=t, output="skipped: --fail-fast after an earlier failure") for t in group.targets]
         for target in group.targets:
             self.reporter.started(target.label, "reading inputs")
-        try:
-            inputs = list_inputs(self.go, group.settings, group.targets)
-        except GobuildError as error:
-            return [], [Failure(target=t, output=error.output or error.message) for t in group.targets]
+        compiling: Future[dict[Target, Path | Failure]] | None = None
+        with ThreadPoolExecutor(max_workers=1) as side:
+            if self.options.cache is None and all(t.key in self.changed for t in group.targets):
+                # Every target is known to need compiling and there is no cache to ask first:
+                # compile while `go list` reads the inputs for the new fingerprints.
+                compiling = side.submit(self.compile, group, out, module)
+            try:
+                inputs = list_inputs(self.go, group.settings, group.targets)
+            except GobuildError as error:
+                return [], [Failure(target=t, output=error.output or error.message) for t in group.targets]
         built: list[Artifact] = []
         prints: dict[Target, str] = {}
         for target in group.targets:
@@ -204,7 +213,8 @@ class _Runner:
             self.reporter.progress(target.label, "compiling")
         failures: list[Failure] = []
         packaging: list[Future[Artifact]] = []
-        for target, result in self.compile(replace(group, targets=todo), out, module).items():
+        compiled = compiling.result() if compiling else self.compile(replace(group, targets=todo), out, module)
+        for target, result in ((t, r) for t, r in compiled.items() if t in todo):
             if isinstance(result, Failure):
                 failures.append(result)
                 self.reporter.finished(target.label, False, "failed", output=result.output)

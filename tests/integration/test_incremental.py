@@ -131,3 +131,15 @@ def test_a_modified_zip_is_rebuilt(project: Path, go_log) -> None:
     zip_path.write_bytes(good[:-10] + b"corrupted!")
     build(project, env)
     assert zip_path.read_bytes() == good
+
+
+def test_a_compile_error_after_a_change_is_reported(project: Path, go_log) -> None:
+    env, _ = go_log
+    build(project, env)
+    main = project / "cmd/payments-lambda/main.go"
+    main.write_text(main.read_text().replace("return shop.Handle", "return notDefined +"))
+    proc = gobuild("build", "-C", str(project), env=env)
+    assert proc.returncode == 1
+    assert "payments/arm64" in proc.stderr and "cmd/payments-lambda/main.go" in proc.stderr
+    assert not (project / "dist/payments-arm64.zip").exists()
+    assert "4 up to date" in proc.stderr
