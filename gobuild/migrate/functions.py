@@ -35,6 +35,14 @@ class GoPackage:
     name: str
     found: bool
 
+    def declaration(self, *, root: Path, goarch: str, source: Path, line: int) -> ManifestFunction:
+        """The [[function]] table this package becomes in gobuild.toml at `root`."""
+        return ManifestFunction(root=root, name=self.name, package=self.package, architectures=(goarch,),
+                                source=source, line=line)
+
+
+# What a notice asks the user to write when no main package was found for a function.
+GUESS_REPLACEMENT = 'package = "./<folder of its main package>"'
 
 def module_root(start: Path) -> Path:
     """The nearest folder at or above `start` that holds go.mod; `start` when none does."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gobuild.migrate.document import Document, Node, Value, intrinsic
 from gobuild.migrate.functions import (
+    GUESS_REPLACEMENT,
     GoPackage,
     artifact_path,
     is_main_package,
@@ -331,21 +332,14 @@ class _TemplateMigration:
 
     def _declare(self, function: _Function, package: GoPackage, root: Path, goarch: str) -> None:
         self.functions.append(
-            ManifestFunction(
-                root=root,
-                name=package.name,
-                package=package.package,
-                architectures=(goarch,),
-                source=self.path,
-                line=function.resource.line,
-            )
+            package.declaration(root=root, goarch=goarch, source=self.path, line=function.resource.line)
         )
         if not package.found:
             self._notice(
                 function.resource,
                 f"{function.logical_id}: no main package found for it; gobuild.toml gets the guess "
                 f"{package.package}",
-                'package = "./<folder of its main package>"',
+                GUESS_REPLACEMENT,
             )
 
     def _package(

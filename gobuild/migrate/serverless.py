@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gobuild.migrate.document import Document, Node
-from gobuild.migrate.functions import artifact_path, locate_package, module_root, relative_path
+from gobuild.migrate.functions import (
+    GUESS_REPLACEMENT,
+    artifact_path,
+    locate_package,
+    module_root,
+    relative_path,
+)
 from gobuild.migrate.model import (
     GOARCH,
     HANDLER,
@@ -156,21 +162,14 @@ class _ServiceMigration:
         goarch = GOARCH.get(arch, "amd64")
         zip_path = relative_path(artifact_path(root, package.name, goarch), folder)
         self.functions.append(
-            ManifestFunction(
-                root=root,
-                name=package.name,
-                package=package.package,
-                architectures=(goarch,),
-                source=self.path,
-                line=function.node.line,
-            )
+            package.declaration(root=root, goarch=goarch, source=self.path, line=function.node.line)
         )
         if not package.found:
             self._notice(
                 function.node,
                 f"{function.name}: no main package found for handler {handler!r}; "
                 f"gobuild.toml gets the guess {package.package}",
-                'package = "./<folder of its main package>"',
+                GUESS_REPLACEMENT,
             )
         settings = function.node.get("package")
         if settings is None:

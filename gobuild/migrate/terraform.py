@@ -12,7 +12,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from gobuild.migrate.functions import artifact_path, locate_package, module_root, relative_path
+from gobuild.migrate.functions import (
+    GUESS_REPLACEMENT,
+    artifact_path,
+    locate_package,
+    module_root,
+    relative_path,
+)
 from gobuild.migrate.model import (
     GOARCH,
     HANDLER,
@@ -364,14 +370,7 @@ class _Migration:
         )
         goarch = GOARCH.get(arch, "amd64")
         self.functions.append(
-            ManifestFunction(
-                root=root,
-                name=package.name,
-                package=package.package,
-                architectures=(goarch,),
-                source=self.path,
-                line=block.opening.line,
-            )
+            package.declaration(root=root, goarch=goarch, source=self.path, line=block.opening.line)
         )
         zip_path = "${path.module}/" + relative_path(
             artifact_path(root, package.name, goarch), folder
@@ -387,7 +386,7 @@ class _Migration:
                 block.opening,
                 f"{label}: no main package found for handler {handler!r}; gobuild.toml gets "
                 f"the guess {package.package}",
-                'package = "./<folder of its main package>"',
+                GUESS_REPLACEMENT,
             )
 
     def _note_expression(
