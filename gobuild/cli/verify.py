@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from gobuild.cli.app import app, print_json, run
-from gobuild.verify import Finding, Report, verify_zip
+
+if TYPE_CHECKING:
+    from gobuild.verify import Finding, Report
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -59,6 +61,8 @@ def verify_command(
 
 def check(path: Path, arch: str | None) -> Report:
     """Verifies one zip; a GobuildError becomes the usual red line and exit code."""
+    from gobuild.verify import verify_zip  # imported here: only verify needs it at start-up
+
     return run(lambda: verify_zip(path, arch=arch))
 
 
