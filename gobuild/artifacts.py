@@ -16,7 +16,7 @@ Schema (version 1), paths relative to the folder holding artifacts.json:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +26,7 @@ import portalocker
 
 from gobuild import __version__
 from gobuild.errors import StaleError
+from gobuild.manifest import Manifest
 from gobuild.package import write_atomic
 
 SCHEMA_VERSION = 1
@@ -128,25 +129,48 @@ def merged(previous: Iterable[Artifact], fresh: Iterable[Artifact], drop: set[tu
     return tuple(a for k, a in sorted(table.items()) if k not in drop)
 
 
-def newest_source(module_dirs: Iterable[Path], manifest_path: Path, out_dir: Path) -> tuple[float, Path]:
-    """The most recently modified input: the manifest, go.mod/go.sum or a .go file."""
-    newest = (manifest_path.stat().st_mtime, manifest_path)
-    for module_dir in set(module_dirs):
+def newest_source(manifest: Manifest) -> tuple[float, Path | None]:
+    """The most recently modified build input on disk: a .go file, go.mod/go.sum, or an include."""
+    newest: tuple[float, Path | None] = (0.0, None)
+    for module_dir in {f.module_dir for f in manifest.functions}:
         for path in module_dir.rglob("*"):
-            if path.suffix == ".go" or path.name in ("go.mod", "go.sum"):
-                if out_dir in path.parents:
-                    continue
-                newest = max(newest, (path.stat().st_mtime, path))
+            if (path.suffix == ".go" or path.name in ("go.mod", "go.sum")) and manifest.out_dir not in path.parents:
+                newest = max(newest, (path.stat().st_mtime, path), key=lambda item: item[0])
+    for include in {i.source for f in manifest.functions for i in f.include}:
+        newest = max(newest, (include.stat().st_mtime, include), key=lambda item: item[0])
     return newest
 
 
-def load_fresh(path: Path, module_dirs: Iterable[Path], manifest_path: Path) -> ArtifactsFile:
-    """Loads artifacts.json, refusing it when a source is newer (the zips may be stale)."""
+def stale_reason(manifest: Manifest, document: ArtifactsFile, index_path: Path,
+                 only: Sequence[str] = ()) -> str | None:
+    """Why the recorded artifacts (of the functions in `only`, or all) may not match the project.
+
+    The manifest is compared by content (each target's package and settings), so editing
+    only its [publish] table does not call for a rebuild; sources are compared by mtime.
+    """
+    from gobuild.plan import Target, settings_for
+
+    mtime, source = newest_source(manifest)
+    if source is not None and mtime > index_path.stat().st_mtime:
+        return f"{source} is newer than {index_path.name}"
+    for function in manifest.functions:
+        if only and function.name not in only:
+            continue
+        for arch in function.architectures:
+            artifact = document.find(function.name, arch)
+            if artifact is None:
+                return f"{function.name}/{arch} is in {manifest.path.name} but not in {index_path.name}"
+            expected = settings_for(Target(function=function, arch=arch)).as_record()
+            if artifact.package != function.package or artifact.settings != expected:
+                return f"{function.name}/{arch} was built with other settings than {manifest.path.name} gives now"
+    return None
+
+
+def load_fresh(manifest: Manifest, only: Sequence[str] = ()) -> ArtifactsFile:
+    """Loads artifacts.json, refusing it when it may not match the project (see stale_reason)."""
+    path = artifacts_path(manifest.out_dir)
     document = load(path)
-    mtime, source = newest_source(module_dirs, manifest_path, path.parent)
-    if mtime > path.stat().st_mtime:
-        raise StaleError(
-            f"{path}: older than {source}; the zips may not match the sources",
-            hint="run `gobuild build` first",
-        )
+    reason = stale_reason(manifest, document, path, only)
+    if reason:
+        raise StaleError(f"{path}: {reason}; the zips may not match", hint="run `gobuild build` first")
     return document

@@ -224,12 +224,9 @@ def resolve_target(
     zip_path = index_path.parent / built[chosen].path
     if not zip_path.is_file():
         raise StaleError(f"{zip_path}: listed in {index_path.name} but missing", hint="run `gobuild build`")
-    mtime, source = artifacts_file.newest_source(
-        [f.module_dir for f in manifest.functions], manifest.path, manifest.out_dir
-    )
-    if mtime > index_path.stat().st_mtime:
-        reporter.warning(f"{source} is newer than {index_path.name}: the zip may not match the sources "
-                         "(run `gobuild build`)")
+    reason = artifacts_file.stale_reason(manifest, index, index_path, only=(target,))
+    if reason:
+        reporter.warning(f"{reason}: the zip may not match the sources (run `gobuild build`)")
     return InvokeTarget(zip_path=zip_path, function_name=target, arch=chosen)
 
 

@@ -41,7 +41,7 @@ import portalocker
 from botocore.exceptions import ClientError
 
 from gobuild import __version__
-from gobuild.artifacts import Artifact, ArtifactsFile, artifacts_path, load_fresh
+from gobuild.artifacts import Artifact, ArtifactsFile, load_fresh
 from gobuild.errors import GobuildError, PublishError, UsageError
 from gobuild.manifest import Manifest, PublishSettings
 from gobuild.package import write_atomic
@@ -281,13 +281,10 @@ def select(document: ArtifactsFile, only: Sequence[str]) -> tuple[Artifact, ...]
 # Local checks: the zip is still what the build wrote, and Lambda would run it.
 
 
-def load_artifacts(manifest: Manifest) -> ArtifactsFile:
-    """The project's artifacts.json, refused (StaleError) when missing or older than a source."""
-    return load_fresh(
-        artifacts_path(manifest.out_dir),
-        [f.module_dir for f in manifest.functions],
-        manifest.path,
-    )
+def load_artifacts(manifest: Manifest, only: Sequence[str] = ()) -> ArtifactsFile:
+    """The project's artifacts.json, refused (StaleError) when missing or when the functions in
+    `only` (or all) may not match the sources or the manifest."""
+    return load_fresh(manifest, only)
 
 
 def file_sha256(path: Path) -> tuple[str, int]:

@@ -46,7 +46,7 @@ def publish_command(
             loaded.publish, bucket=bucket, prefix=prefix, endpoint_url=endpoint_url, region=region,
             profile=profile, jobs=jobs, only=only, dry_run=dry_run, formats=formats,
         )
-        document = load_artifacts(loaded)
+        document = load_artifacts(loaded, options.only)
         with ExitStack() as stack:
             reporter, recorder = reporters(stack, loaded.out_dir, "publish", as_json=as_json)
             result = publish(document, loaded.out_dir, options, reporter)

@@ -321,15 +321,26 @@ def test_zip_lambda_would_not_run_is_refused(
 
 
 def test_missing_or_stale_artifacts_say_run_build_first(
-    project: Path, bucket: str, s3_env: dict[str, str]
+    project: Path, bucket: str, s3_env: dict[str, str], s3_server: Any
 ) -> None:
     source = project / "cmd" / "payments-lambda" / "main.go"
     later = (project / "dist" / "artifacts.json").stat().st_mtime + 10
     os.utime(source, (later, later))
     proc = run_publish(project, s3_env, "--bucket", bucket)
     assert proc.returncode == 1
-    assert "older than" in error_lines(proc)[0] and str(source) in error_lines(proc)[0]
+    assert f"{source} is newer than artifacts.json" in error_lines(proc)[0]
     assert "hint: run `gobuild build` first" in proc.stderr
+
+    # The manifest counts by content: a [publish] edit needs no rebuild, a build setting does.
+    os.utime(source, (later - 20, later - 20))
+    manifest = project / "gobuild.toml"
+    manifest.write_text(manifest.read_text() + '\n[publish]\nprefix = "lambda/"\n')
+    dry_run = run_publish(project, s3_env, "--bucket", bucket, "--dry-run", "--endpoint-url", s3_server.endpoint_url)
+    assert dry_run.returncode == 0, dry_run.stderr
+    manifest.write_text(manifest.read_text().replace('ldflags = "-s -w"', 'ldflags = "-s"'))
+    proc = run_publish(project, s3_env, "--bucket", bucket)
+    assert proc.returncode == 1
+    assert "was built with other settings than gobuild.toml gives now" in error_lines(proc)[0]
 
     (project / "dist" / "artifacts.json").unlink()
     proc = run_publish(project, s3_env, "--bucket", bucket)
@@ -415,3 +426,17 @@ def test_server_without_conditional_writes_or_checksums(project: Path, s3_server
     assert len(stored) == 2
     for key, data in stored.items():
         assert key == f"{sha256_hex(data)}.zip"
+
+
+def test_publishing_only_what_was_built_with_only(
+    tmp_path: Path, bucket: str, s3_env: dict[str, str], s3_server: Any
+) -> None:
+    from tests.integration.fixtures_build import copy_example, gobuild as run_gobuild
+
+    project = copy_example(tmp_path / "fresh")
+    assert run_gobuild("build", "-C", str(project), "--only", "payments", "-q").returncode == 0
+    endpoint = ("--endpoint-url", s3_server.endpoint_url)
+    everything = run_publish(project, s3_env, "--bucket", bucket, *endpoint)
+    assert everything.returncode == 1 and "is in gobuild.toml but not in artifacts.json" in everything.stderr
+    payments = run_publish(project, s3_env, "--bucket", bucket, "--only", "payments", *endpoint)
+    assert payments.returncode == 0, payments.stderr
