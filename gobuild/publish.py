@@ -26,7 +26,6 @@ SAM / CloudFormation parameters and as Terraform variables (see render_* below a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
@@ -44,7 +43,7 @@ from gobuild import __version__
 from gobuild.artifacts import Artifact, ArtifactsFile, load_fresh
 from gobuild.errors import GobuildError, PublishError, UsageError
 from gobuild.manifest import Manifest, PublishSettings
-from gobuild.package import write_atomic
+from gobuild.package import sha256_file, write_atomic
 from gobuild.report import Reporter
 from gobuild.s3 import (
     CONDITION_FAILED_CODES,
@@ -63,7 +62,6 @@ PUBLISHED_NAME = "published.json"
 VERIFIED_NAME = ".publish-verified.json"
 PUBLISHED_SCHEMA_VERSION = 1
 LOCK_TIMEOUT = 120.0
-HASH_CHUNK = 1 << 20
 MAX_KEY_BYTES = 1024
 # Output formats besides published.json: name → file written next to it.
 FORMAT_FILES = {
@@ -287,16 +285,6 @@ def load_artifacts(manifest: Manifest, only: Sequence[str] = ()) -> ArtifactsFil
     return load_fresh(manifest, only)
 
 
-def file_sha256(path: Path) -> tuple[str, int]:
-    """Hex SHA-256 and size of a file, read in chunks."""
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 @dataclass(frozen=True, kw_only=True)
 class Verdict:
     """The local check of one zip: why it is refused (None: it may go), and verify's warnings."""
@@ -315,7 +303,7 @@ def check_artifact(artifact: Artifact, out_dir: Path,
     """
     path = out_dir / artifact.path
     try:
-        sha256, size = file_sha256(path)
+        sha256, size = sha256_file(path), path.stat().st_size
     except FileNotFoundError:
         return Verdict(reason=f"{path.name} is missing; run `gobuild build`")
     except OSError as error:
