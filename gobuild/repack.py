@@ -16,12 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import zipfile_deflate64  # noqa: F401  (registers Deflate64 with zipfile)
-
 from gobuild.elf import is_elf
 from gobuild.errors import UsageError, VerifyError
 from gobuild.package import DOS_EPOCH, MODE_EXECUTABLE, MODE_REGULAR, ZipEntry, write_zip, zip_bytes
-from gobuild.verify import Finding, verify_bytes
+from gobuild.verify import Finding, read_entry, verify_bytes
 
 # Lambda unzips at most 250 MiB; refuse to inflate more than that from an old archive.
 MAX_UNZIPPED = 250 * 1024 * 1024
@@ -69,9 +67,13 @@ def repack(source: Path, *, handlers: Sequence[str] = (), every: bool = False, a
 
 
 def _read(source: Path) -> dict[str, tuple[bytes, int]]:
-    """Regular-file entries of the old zip: name → (bytes, 0755 or 0644); refuses unsafe archives."""
+    """Regular-file entries of the old zip: name → (bytes, 0755 or 0644); refuses unsafe archives.
+
+    Entries are read by verify's bounded reader: never more than an entry declares, so a
+    lying Deflate64 stream cannot inflate past Lambda's limit.
+    """
     try:
-        with zipfile.ZipFile(source) as archive:
+        with open(source, "rb") as handle, zipfile.ZipFile(handle) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
             if sum(i.file_size for i in infos) > MAX_UNZIPPED:
                 raise VerifyError(f"{source}: unzips to more than Lambda's 250 MiB")
@@ -86,12 +88,16 @@ def _read(source: Path) -> dict[str, tuple[bytes, int]]:
                     continue  # symlinks and special files are not carried over
                 if name in result:
                     raise VerifyError(f"{source}: entry {name!r} appears twice")
-                data = archive.read(info)
+                try:
+                    data = read_entry(handle, info)
+                except ValueError as error:
+                    raise VerifyError(f"{source}: cannot read entry {name!r}: {error}",
+                                      hint="check the file with `gobuild verify`") from None
                 result[name] = (data, MODE_EXECUTABLE if (mode & 0o111 or is_elf(data[:4])) else MODE_REGULAR)
             return result
     except FileNotFoundError:
         raise UsageError(f"{source}: no such file") from None
-    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, RuntimeError) as error:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
         raise VerifyError(f"{source}: cannot read the archive: {error}",
                           hint="check the file with `gobuild verify`") from None
 

@@ -776,6 +776,19 @@ def _semver(version: str) -> tuple[int, int, int, int] | None:
 # Reading entry data: bounded, streaming, with our own Deflate64 feeding.
 
 
+def read_entry(file: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """One entry's bytes, never more than it declares (nor READ_CAP), CRC-checked; for
+    stored, deflate and Deflate64. Raises ValueError when the entry is corrupt or unsupported."""
+    reader = _EntryReader(file, info)
+    chunks = []
+    try:
+        while chunk := reader.read(1 << 20):
+            chunks.append(chunk)
+    except _EntryError as error:
+        raise ValueError(str(error)) from None
+    return b"".join(chunks)
+
+
 class _EntryError(Exception):
     """An entry's data cannot be read back as its directory record promises."""
 

@@ -90,3 +90,17 @@ def test_repack_reads_a_deflate64_go1x_zip(go1x_zip: Path, tmp_path: Path) -> No
         assert archive.getinfo("bootstrap").compress_type == zipfile.ZIP_DEFLATED
         assert archive.read("bootstrap") == binary
     assert gobuild("verify", str(new), "--arch", "amd64").returncode == 0
+
+
+def test_repack_refuses_a_lying_deflate64_entry_without_inflating_it(go1x_zip: Path, tmp_path: Path) -> None:
+    from testdata.make_broken_zips import _bomb_cases
+
+    with zipfile.ZipFile(go1x_zip) as old:
+        binary = old.read("orders-lambda")
+    bomb = dict(_bomb_cases(binary))["bomb-deflate64"]  # 60 KB that inflate to 1 GiB, declared as 1 MiB
+    legacy = tmp_path / "bomb.zip"
+    legacy.write_bytes(bomb)
+    proc = gobuild("repack", str(legacy), "--all", "-o", str(tmp_path))
+    assert proc.returncode == 1
+    assert "cannot read entry 'data.bin'" in proc.stderr and "zip bomb" in proc.stderr
+    assert not list(tmp_path.glob("*-amd64.zip"))
