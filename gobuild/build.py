@@ -12,12 +12,10 @@ produce zips.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -37,12 +35,20 @@ from gobuild.plan import Group, Target, exec_name, make_plan, settings_for
 from gobuild.report import Reporter
 
 
+@dataclass(frozen=True, kw_only=True)
+class CachedZip:
+    """A zip from the shared cache, with the digest of its entries recorded at upload."""
+
+    data: bytes
+    contents_sha256: str
+
+
 class ArtifactCache(Protocol):
     """A store of zips keyed by inputs fingerprint, shared between machines."""
 
-    def get(self, fingerprint: str, reporter: Reporter) -> bytes | None: ...
+    def get(self, fingerprint: str, reporter: Reporter) -> CachedZip | None: ...
 
-    def put(self, fingerprint: str, data: bytes, reporter: Reporter) -> None: ...
+    def put(self, fingerprint: str, artifact: Artifact, path: Path, reporter: Reporter) -> None: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +118,7 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
     return BuildResult(
         artifacts=tuple(sorted([*current, *fresh], key=lambda a: a.key)), failures=tuple(failures),
         go_version=go.version, manifest_path=manifest.path, compiled=runner.compiled,
-        up_to_date=len(current) + runner.unchanged, from_cache=runner.cached,
+        up_to_date=runner.skipped, from_cache=runner.cached,
     )
 
 
@@ -136,7 +142,8 @@ class _Runner:
         self.state = state
         self.options = options
         self.stop = threading.Event()
-        self.compiled = self.unchanged = self.cached = 0
+        # Each target ends in exactly one: compiled, skipped (up to date), or cached.
+        self.compiled = self.skipped = self.cached = 0
         self.lock = threading.Lock()
         self.zipper: ThreadPoolExecutor  # the packaging pool, open while run() runs
         self.changed: set[tuple[str, str]] = set()
@@ -157,6 +164,8 @@ class _Runner:
             # Known inputs whose content changed (or a damaged zip): it will be compiled.
             self.changed.add(target.key)
             return None
+        with self.lock:
+            self.skipped += 1
         self.reporter.finished(target.label, True, "up to date", size=old.size, path=old.path, sha256=old.sha256)
         return replace(old, package=target.function.package, settings=settings_for(target).as_record())
 
@@ -229,7 +238,6 @@ class _Runner:
         artifact, rewritten = self.package(target, binary, group, inputs_fingerprint)
         with self.lock:
             self.compiled += 1
-            self.unchanged += 0 if rewritten else 1
         self.reporter.finished(
             target.label, True, "zipped" if rewritten else "unchanged", size=artifact.size,
             seconds=round(time.monotonic() - started, 2), path=artifact.path, sha256=artifact.sha256,
@@ -260,15 +268,20 @@ class _Runner:
         """The zip from the shared cache, written to out_dir, when the cache has this fingerprint."""
         if self.options.cache is None:
             return None
-        data = self.options.cache.get(inputs_fingerprint, self.reporter)
-        if data is None:
+        cached = self.options.cache.get(inputs_fingerprint, self.reporter)
+        if cached is None:
             return None
         dest = self.manifest.out_dir / target.zip_name
-        write_atomic(dest, data)
-        self.state.hashes.remember(str(dest), hashlib.sha256(data).hexdigest())
+        write_atomic(dest, cached.data)
+        digest = hashlib.sha256(cached.data).digest()
+        self.state.hashes.remember(str(dest), digest.hex())
         with self.lock:
             self.cached += 1
-        artifact = self.record(target, group, inputs_fingerprint, data)
+        artifact = Artifact(
+            name=target.function.name, arch=target.arch, package=target.function.package, path=target.zip_name,
+            size=len(cached.data), sha256=digest.hex(), code_sha256=code_sha256(digest),
+            contents_sha256=cached.contents_sha256, inputs=inputs_fingerprint, settings=group.settings.as_record(),
+        )
         self.reporter.finished(target.label, True, "from cache", size=artifact.size, path=artifact.path,
                                sha256=artifact.sha256)
         return artifact
@@ -297,21 +310,8 @@ class _Runner:
             )
             rewritten = True
         if self.options.cache is not None:
-            self.options.cache.put(inputs_fingerprint, dest.read_bytes(), self.reporter)
+            self.options.cache.put(inputs_fingerprint, artifact, dest, self.reporter)
         return artifact, rewritten
-
-    def record(self, target: Target, group: Group, inputs_fingerprint: str, data: bytes) -> Artifact:
-        """The artifact entry for zip bytes obtained without packaging (from the cache)."""
-        digest = hashlib.sha256(data).digest()
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = [ZipEntry(name=i.filename, data=archive.read(i), mode=(i.external_attr >> 16) & 0o777)
-                       for i in archive.infolist()]
-        return Artifact(
-            name=target.function.name, arch=target.arch, package=target.function.package, path=target.zip_name,
-            size=len(data), sha256=digest.hex(), code_sha256=code_sha256(digest),
-            contents_sha256=_contents_digest(entries, self.epoch), inputs=inputs_fingerprint,
-            settings=group.settings.as_record(),
-        )
 
 
 def _contents_digest(entries: list[ZipEntry], epoch: int) -> str:
