@@ -5,20 +5,21 @@ compiling; a hit is downloaded instead of built, a miss is built and stored. The
 `{prefix}{fingerprint}.zip`; fingerprints hold no paths, users or machines, so every clone
 and CI runner shares hits. A cached object is trusted only when its bytes hash to the sha256
 recorded in its metadata at upload (S3 also checks ChecksumSHA256 on the way in); anything
-else is reported and rebuilt. The cache only ever saves work: when it cannot be reached, the
+else is reported and rebuilt. The metadata also carries the digest of the zip's entries, so a
+hit needs no unzipping to be recorded in artifacts.json. The cache only ever saves work: when it cannot be reached, the
 build warns and compiles as if it were empty.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import tempfile
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gobuild import __version__
+from gobuild.artifacts import Artifact
+from gobuild.build import CachedZip
 from gobuild.errors import GobuildError, UsageError
 from gobuild.report import Reporter
 from gobuild.s3 import Bucket, error_code
@@ -47,7 +48,7 @@ class S3Cache:
     def key(self, fingerprint: str) -> str:
         return f"{self.prefix}{fingerprint}.zip"
 
-    def get(self, fingerprint: str, reporter: Reporter) -> bytes | None:
+    def get(self, fingerprint: str, reporter: Reporter) -> CachedZip | None:
         """The cached zip for this fingerprint, or None (missing, unreadable or not matching)."""
         if self.broken:
             return None
@@ -55,7 +56,7 @@ class S3Cache:
         try:
             response = self.bucket.client.get_object(Bucket=self.bucket.name, Key=key)
             data = response["Body"].read()
-            expected = {k.lower(): v for k, v in (response.get("Metadata") or {}).items()}.get("sha256")
+            metadata = {k.lower(): v for k, v in (response.get("Metadata") or {}).items()}
         except ClientError as error:
             if error_code(error) in ("NoSuchKey", "404", "NotFound"):
                 return None
@@ -64,31 +65,28 @@ class S3Cache:
         except BotoCoreError as error:
             self.give_up(reporter, self.bucket.error(error, "GetObject", key))
             return None
-        actual = hashlib.sha256(data).hexdigest()
-        if expected != actual:
+        contents = metadata.get("contents-sha256")
+        if metadata.get("sha256") != hashlib.sha256(data).hexdigest() or not contents:
             reporter.warning(f"cache object {self.bucket.uri(key)} does not match its recorded sha256; "
                              "ignoring it and rebuilding")
             return None
-        return data
+        return CachedZip(data=data, contents_sha256=contents)
 
-    def put(self, fingerprint: str, data: bytes, reporter: Reporter) -> None:
-        """Stores the zip unless the cache already has it (If-None-Match: *, where supported)."""
+    def put(self, fingerprint: str, artifact: Artifact, path: Path, reporter: Reporter) -> None:
+        """Stores the zip at `path` unless the cache already has it (If-None-Match: *, where supported)."""
         if self.broken:
             return
         key = self.key(fingerprint)
-        digest = hashlib.sha256(data).digest()
         try:
             existing = self.bucket.head(key)
-            if existing is not None and existing.metadata_sha256 == digest.hex():
+            if existing is not None and existing.metadata_sha256 == artifact.sha256:
                 return
-            with tempfile.TemporaryDirectory() as scratch:
-                path = Path(scratch) / "artifact.zip"
-                path.write_bytes(data)
-                self.bucket.put_new(
-                    key, path, code_sha256=base64.b64encode(digest).decode(),
-                    metadata={"sha256": digest.hex(), "gobuild-version": __version__},
-                    if_none_match=existing is None,
-                )
+            self.bucket.put_new(
+                key, path, code_sha256=artifact.code_sha256,
+                metadata={"sha256": artifact.sha256, "contents-sha256": artifact.contents_sha256,
+                          "gobuild-version": __version__},
+                if_none_match=existing is None,
+            )
         except ClientError:
             return  # another runner stored it between our HEAD and PUT
         except GobuildError as error:
