@@ -25,7 +25,7 @@ def peak_kib() -> int:
 
 
 try:
-    from gobuild.cli import main
+    from gobuild.main import main
 
     main()
 finally:

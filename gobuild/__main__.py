@@ -1,3 +1,3 @@
-from gobuild.cli import main
+from gobuild.main import main
 
 main()

@@ -22,8 +22,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import portalocker
-
 from gobuild import __version__
 from gobuild.errors import StaleError
 from gobuild.manifest import Manifest
@@ -74,6 +72,8 @@ def artifacts_path(out_dir: Path) -> Path:
 @contextmanager
 def locked(out_dir: Path) -> Iterator[None]:
     """Holds an exclusive lock on out_dir while its index files are read and rewritten."""
+    import portalocker  # here: only writers need it, and it is slow to import
+
     out_dir.mkdir(parents=True, exist_ok=True)
     with portalocker.Lock(str(out_dir / ".gobuild.lock"), mode="a", timeout=600):
         yield
@@ -85,6 +85,11 @@ def render(document: ArtifactsFile) -> bytes:
     data["artifacts"] = sorted(data["artifacts"], key=lambda a: (a["name"], a["arch"]))
     data["ignored_env"] = sorted(data["ignored_env"])
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def same_bytes(path: Path, document: ArtifactsFile) -> bool:
+    """Whether the file already holds exactly this document."""
+    return path.is_file() and path.read_bytes() == render(document)
 
 
 def save(path: Path, document: ArtifactsFile) -> bool:

@@ -4,9 +4,11 @@ each binary as soon as its group finishes, so zipping overlaps the next group's 
 Up to date means: the target's inputs fingerprint (gobuild.fingerprint) equals the one
 recorded in artifacts.json and the zip on disk still has the recorded hash. Unchanged
 files are recognised by stat without reading them, so a no-op build runs no `go` command
-besides one `go env`. A group that fails is retried one package at a time (Go's cache makes
-this cheap) so each failing function gets its own compiler output and the others still
-produce zips.
+besides one `go env`. While the inputs' load key is unchanged (only function bodies were
+edited), the new fingerprint is computed from the inputs `go list` reported last time and
+compilation starts at once. A group that fails is retried one package at a time (Go's cache
+makes this cheap) so each failing function gets its own compiler output and the others
+still produce zips.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Protocol
 from gobuild import artifacts as artifacts_file
 from gobuild.artifacts import Artifact, ArtifactsFile
 from gobuild.errors import GobuildError
-from gobuild.fingerprint import State, fingerprint, list_inputs, load_state
+from gobuild.fingerprint import State, fingerprint, list_inputs, load_key, load_state
 from gobuild.gotool import GoTool, build_argv, module_path, probe, run
 from gobuild.manifest import Manifest
 from gobuild.package import (
@@ -60,6 +62,16 @@ class Failure:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Consulted:
+    """What a build read and wrote, by path: what lets a later no-op be answered from stat."""
+
+    sources: tuple[str, ...]  # the manifest, the files and package folders behind the fingerprints
+    outputs: tuple[str, ...]  # the zips and artifacts.json
+    go: tuple[str, str, str]  # the go binary, the folder it ran in, its version
+    since: float  # when the build started reading
+
+
+@dataclass(frozen=True, kw_only=True)
 class BuildResult:
     """What a build produced: the artifacts of the selected targets, failures, and counts."""
 
@@ -70,6 +82,8 @@ class BuildResult:
     compiled: int = 0
     up_to_date: int = 0
     from_cache: int = 0
+    ignored_env: tuple[str, ...] = ()
+    consulted: Consulted | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,11 +105,11 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
     module_dirs = sorted({t.function.module_dir for t in targets})
     go = probe(environ, module_dirs[0])
     for ignored in go.ignored_env:
-        reporter.warning(f"{ignored} from the environment is ignored: builds must not depend on it")
+        reporter.warning(ignored_env_warning(ignored))
     index_path = artifacts_file.artifacts_path(manifest.out_dir)
     runner = _Runner(go, manifest, reporter, zip_timestamp(dict(environ)), _previous(index_path),
                      load_state(manifest.out_dir, manifest.root), options)
-    current = [a for a in (runner.up_to_date(t) for t in targets) if a is not None]
+    current = [a for a in (runner.check(t) for t in targets) if a is not None]
     stale = [t for t in targets if t.key not in {a.key for a in current}]
     fresh, failures = runner.run(stale, {d: module_path(d) for d in module_dirs}) if stale else ([], [])
     failed = {f.target.key for f in failures}
@@ -103,23 +117,41 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
         # A stale zip must never look current: remove it with its index entry.
         (manifest.out_dir / failure.target.zip_name).unlink(missing_ok=True)
     names = {(f.name, a) for f in manifest.functions for a in f.architectures}
-    with artifacts_file.locked(manifest.out_dir):
-        # Re-read under the lock: another gobuild (make -j) may have written meanwhile.
-        latest = _previous(index_path)
-        kept = [a for a in (latest.artifacts if latest else ()) if a.key in names]
-        document = ArtifactsFile(
-            artifacts=artifacts_file.merged(kept, [*current, *fresh], failed),
-            go_version=go.version,
-            ignored_env=go.ignored_env,
-        )
-        if not artifacts_file.save(index_path, document):
-            index_path.touch()  # same bytes; the new mtime says the sources were checked
-        runner.state.save()
+    _write_index(index_path, names, [*current, *fresh], failed, go)
+    runner.state.save()
+    consulted = Consulted(
+        sources=(str(manifest.path), *runner.state.consulted(targets)),
+        outputs=(str(index_path), *(str(manifest.out_dir / t.zip_name) for t in targets)),
+        go=(go.path, str(module_dirs[0]), go.version), since=runner.state.hashes.started,
+    )
     return BuildResult(
         artifacts=tuple(sorted([*current, *fresh], key=lambda a: a.key)), failures=tuple(failures),
         go_version=go.version, manifest_path=manifest.path, compiled=runner.compiled,
-        up_to_date=runner.skipped, from_cache=runner.cached,
+        up_to_date=runner.skipped, from_cache=runner.cached, ignored_env=go.ignored_env, consulted=consulted,
     )
+
+
+def ignored_env_warning(name: str) -> str:
+    return f"{name} from the environment is ignored: builds must not depend on it"
+
+
+def _write_index(index_path: Path, names: set[tuple[str, str]], artifacts: list[Artifact],
+                 failed: set[tuple[str, str]], go: GoTool) -> None:
+    """Merges this build's artifacts into artifacts.json, keeping other functions' entries."""
+
+    def document() -> ArtifactsFile:
+        latest = _previous(index_path)
+        kept = [a for a in (latest.artifacts if latest else ()) if a.key in names]
+        return ArtifactsFile(artifacts=artifacts_file.merged(kept, artifacts, failed), go_version=go.version,
+                             ignored_env=go.ignored_env)
+
+    if artifacts_file.same_bytes(index_path, document()):
+        index_path.touch()  # nothing to write; the new mtime says the sources were checked
+        return
+    with artifacts_file.locked(index_path.parent):
+        # Re-read under the lock: another gobuild (make -j) may have written meanwhile.
+        if not artifacts_file.save(index_path, document()):
+            index_path.touch()
 
 
 def _previous(path: Path) -> ArtifactsFile | None:
@@ -147,21 +179,40 @@ class _Runner:
         self.lock = threading.Lock()
         self.zipper: ThreadPoolExecutor  # the packaging pool, open while run() runs
         self.changed: set[tuple[str, str]] = set()
+        self.known: dict[tuple[str, str], str] = {}  # fingerprints decided without go list
 
-    def up_to_date(self, target: Target, inputs_fingerprint: str | None = None) -> Artifact | None:
-        """The recorded artifact when the target's fingerprint and zip are unchanged."""
-        old = self.previous.find(*target.key) if self.previous else None
-        if old is None:
+    def check(self, target: Target) -> Artifact | None:
+        """Decides from the inputs recorded at the last `go list`, without running go: the
+        artifact when it is up to date. When the recorded inputs still hold (their load_key is
+        unchanged) the new fingerprint is known and kept for group(), which then needs no
+        `go list` either."""
+        recorded = self.state.inputs(target)
+        if recorded is None:
             return None
-        if inputs_fingerprint is None:
-            inputs = self.state.inputs(target)
-            if inputs is None:
-                return None
-            inputs_fingerprint = fingerprint(target, settings_for(target), inputs, self.state.hashes,
-                                             self.go.version, self.epoch)
+        inputs, key = recorded
+        settings = settings_for(target)
+        inputs_fingerprint = fingerprint(target, settings, inputs, self.state.hashes, self.go.version, self.epoch)
+        if load_key(target, settings, inputs, self.state.hashes, self.go.version) != key:
+            # Imports, build constraints or file lists may have changed: ask go list again.
+            if self._recorded(target, inputs_fingerprint) is None:
+                self.changed.add(target.key)
+            return None
+        self.known[target.key] = inputs_fingerprint
+        return self.up_to_date(target, inputs_fingerprint)
+
+    def _recorded(self, target: Target, inputs_fingerprint: str) -> Artifact | None:
+        """The artifact in artifacts.json when its fingerprint matches and its zip is intact."""
+        old = self.previous.find(*target.key) if self.previous else None
         zip_path = self.manifest.out_dir / target.zip_name
-        if old.inputs != inputs_fingerprint or self.state.hashes.file(str(zip_path)) != old.sha256:
-            # Known inputs whose content changed (or a damaged zip): it will be compiled.
+        if old is None or old.inputs != inputs_fingerprint or self.state.hashes.file(str(zip_path)) != old.sha256:
+            return None
+        return old
+
+    def up_to_date(self, target: Target, inputs_fingerprint: str) -> Artifact | None:
+        """The recorded artifact when the target's fingerprint and zip are unchanged; counted and reported."""
+        old = self._recorded(target, inputs_fingerprint)
+        if old is None:
+            # Inputs whose content changed (or a damaged zip): it will be compiled.
             self.changed.add(target.key)
             return None
         with self.lock:
@@ -195,25 +246,32 @@ class _Runner:
             return [], [Failure(target=t, output="skipped: --fail-fast after an earlier failure") for t in group.targets]
         for target in group.targets:
             self.reporter.started(target.label, "reading inputs")
+        prints = {t: self.known[t.key] for t in group.targets if t.key in self.known}
         compiling: Future[dict[Target, Path | Failure]] | None = None
-        with ThreadPoolExecutor(max_workers=1) as side:
-            if self.options.cache is None and all(t.key in self.changed for t in group.targets):
-                # Every target is known to need compiling and there is no cache to ask first:
-                # compile while `go list` reads the inputs for the new fingerprints.
-                compiling = side.submit(self.compile, group, out, module)
-            try:
-                inputs = list_inputs(self.go, group.settings, group.targets)
-            except GobuildError as error:
-                return [], [Failure(target=t, output=error.output or error.message) for t in group.targets]
         built: list[Artifact] = []
-        prints: dict[Target, str] = {}
+        if len(prints) < len(group.targets):
+            with ThreadPoolExecutor(max_workers=1) as side:
+                if self.options.cache is None and all(t.key in self.changed for t in group.targets):
+                    # Every target is known to need compiling and there is no cache to ask first:
+                    # compile while `go list` reads the inputs for the new fingerprints.
+                    compiling = side.submit(self.compile, group, out, module)
+                try:
+                    inputs = list_inputs(self.go, group.settings, group.targets)
+                except GobuildError as error:
+                    return [], [Failure(target=t, output=error.output or error.message) for t in group.targets]
+            hashes = self.state.hashes
+            for target in group.targets:
+                self.state.remember(target, inputs[target],
+                                    load_key(target, group.settings, inputs[target], hashes, self.go.version))
+                prints[target] = fingerprint(target, group.settings, inputs[target], hashes, self.go.version,
+                                             self.epoch)
+                artifact = self.up_to_date(target, prints[target])
+                if artifact:
+                    built.append(artifact)
         for target in group.targets:
-            self.state.remember(target, inputs[target])
-            prints[target] = fingerprint(target, group.settings, inputs[target], self.state.hashes,
-                                         self.go.version, self.epoch)
-            artifact = self.up_to_date(target, prints[target]) or self.from_cache(target, prints[target], group)
-            if artifact:
-                built.append(artifact)
+            cached = None if target.key in {a.key for a in built} else self.from_cache(target, prints[target], group)
+            if cached:
+                built.append(cached)
         todo = tuple(t for t in group.targets if t.key not in {a.key for a in built})
         if not todo:
             return built, []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,14 +24,21 @@ from typing import Any
 
 from gobuild.errors import BuildError
 from gobuild.gotool import GoTool, run
+from gobuild.noop import RACY_SECONDS, stat_key
 from gobuild.package import write_atomic
 from gobuild.plan import BuildSettings, Target
 
-STATE_VERSION = 1
-_LIST_FIELDS = "ImportPath,Dir,GoFiles,SFiles,EmbedFiles,SysoFiles,Standard,Module,Deps,Error"
+STATE_VERSION = 2
+_LIST_FIELDS = ("ImportPath,Dir,GoFiles,SFiles,EmbedFiles,SysoFiles,IgnoredGoFiles,IgnoredOtherFiles,"
+                "Standard,Module,Deps,Error")
 _SOURCE_LISTS = ("GoFiles", "SFiles", "EmbedFiles", "SysoFiles")
-# A file changed this recently may change again within the same mtime tick: always re-read it.
-_RACY_SECONDS = 2.0
+_IGNORED_LISTS = ("IgnoredGoFiles", "IgnoredOtherFiles")
+# What Go reads of a .go file to load a package: its top up to the first declaration
+# (build constraints, package clause, imports) and //go:embed lines. Comments and strings
+# are matched whole so that a keyword inside them does not count as a declaration.
+_GO_TOKENS = re.compile(rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|`[^`]*`|^(?:func|type|var|const)\b",
+                        re.DOTALL | re.MULTILINE)
+_EMBED_LINE = re.compile(rb"^[ \t]*//go:embed\b.*$", re.MULTILINE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +48,7 @@ class Inputs:
     files: tuple[tuple[str, str], ...]  # (absolute path, module-relative key)
     dirs: tuple[str, ...]  # package folders whose listing decides which files count
     modules: tuple[str, ...]  # "path@version" of modules taken from the module cache
+    excluded: tuple[str, ...] = ()  # files left out by build constraints: their headers can change that
 
 
 class HashCache:
@@ -47,35 +56,45 @@ class HashCache:
 
     def __init__(self, entries: Mapping[str, list[Any]] | None = None) -> None:
         self.entries: dict[str, list[Any]] = dict(entries or {})
+        self.listings: dict[str, str] = {}  # for this run only: listings are not kept
         self.started = time.time()
 
     def file(self, path: str) -> str:
         """Hex SHA-256 of a file, reusing the remembered hash when its stat is unchanged."""
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            return "missing"
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        return self._entry(path)[3]
+
+    def header(self, path: str) -> str:
+        """Hex SHA-256 of what decides how Go loads the file: go_header() of a .go file, all of
+        any other file."""
+        return self._entry(path)[4]
+
+    def _entry(self, path: str) -> list[Any]:
+        stamp = stat_key(path)
+        if stamp is None:
+            return [None, None, None, "missing", "missing"]
         known = self.entries.get(path)
-        fresh = self.started - st.st_mtime > _RACY_SECONDS
-        if known and known[:3] == stamp and fresh:
-            return str(known[3])
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        self.entries[path] = [*stamp, digest]
-        return digest
+        fresh = self.started - stamp[1] / 1e9 > RACY_SECONDS
+        if known and known[:3] == stamp and fresh and len(known) == 5:
+            return known
+        data = Path(path).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        header = hashlib.sha256(go_header(data)).hexdigest() if path.endswith(".go") else digest
+        self.entries[path] = [*stamp, digest, header]
+        return self.entries[path]
 
     def remember(self, path: str, digest: str) -> None:
-        """Records the hash of a file gobuild just wrote, so the next run need not read it."""
-        st = os.stat(path)
-        self.entries[path] = [st.st_size, st.st_mtime_ns, st.st_ino, digest]
+        """Records the hash of a file gobuild just wrote (a zip), so the next run need not read it."""
+        self.entries[path] = [*(stat_key(path) or [None, None, None]), digest, digest]
 
     def listing(self, directory: str) -> str:
         """A hash of a folder's file names: a new or removed file changes what Go compiles."""
-        try:
-            names = sorted(e.name for e in os.scandir(directory) if e.is_file())
-        except FileNotFoundError:
-            return "missing"
-        return hashlib.sha256("\n".join(names).encode()).hexdigest()
+        if directory not in self.listings:
+            try:
+                names = sorted(e.name for e in os.scandir(directory) if e.is_file())
+                self.listings[directory] = hashlib.sha256("\n".join(names).encode()).hexdigest()
+            except FileNotFoundError:
+                self.listings[directory] = "missing"
+        return self.listings[directory]
 
 
 def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: HashCache,
@@ -96,6 +115,29 @@ def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: 
     for path, key in sorted(inputs.files, key=lambda f: f[1]):
         digest.update(f"\n{key}\0{cache.file(path)}".encode())
     return digest.hexdigest()
+
+
+def load_key(target: Target, settings: BuildSettings, inputs: Inputs, cache: HashCache, go_version: str) -> str:
+    """A hash of everything that decides what `go list -deps` reports for the target: while it
+    is unchanged, the recorded inputs still hold and only file contents can have changed."""
+    digest = hashlib.sha256(json.dumps({
+        "go": go_version, "settings": settings.as_record(), "package": target.function.package,
+        "listings": sorted(cache.listing(d) for d in inputs.dirs),
+    }, sort_keys=True).encode())
+    for path in sorted({*(f[0] for f in inputs.files), *inputs.excluded}):
+        digest.update(f"\n{path}\0{cache.header(path)}".encode())
+    return digest.hexdigest()
+
+
+def go_header(source: bytes) -> bytes:
+    """The part of a Go file that package loading reads: everything before the first top-level
+    declaration, and each //go:embed line. Body edits leave it unchanged."""
+    end = len(source)
+    for match in _GO_TOKENS.finditer(source):
+        if match.group().startswith((b"func", b"type", b"var", b"const")):
+            end = match.start()
+            break
+    return source[:end] + b"\n".join(_EMBED_LINE.findall(source, end))
 
 
 def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) -> dict[Target, Inputs]:
@@ -123,6 +165,7 @@ def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) 
 def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: list[tuple[str, str]]) -> Inputs:
     files = list(module_files)
     dirs: list[str] = []
+    excluded: list[str] = []
     modules: set[str] = set()
     for path in [main["ImportPath"], *main.get("Deps", [])]:
         package = packages.get(path)
@@ -137,12 +180,19 @@ def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: lis
             continue
         root = replace.get("Dir") or module.get("Dir") or package["Dir"]
         prefix = module.get("Path", "")
+        if replace.get("Dir") and os.path.isfile(os.path.join(root, "go.mod")):
+            # A local replacement's requirements take part in choosing module versions.
+            files.append((os.path.join(root, "go.mod"), f"{prefix}/go.mod"))
         dirs.append(package["Dir"])
         for field in _SOURCE_LISTS:
             for name in package.get(field) or []:
                 absolute = os.path.join(package["Dir"], name)
                 files.append((absolute, f"{prefix}/{os.path.relpath(absolute, root)}"))
-    return Inputs(files=tuple(sorted(set(files))), dirs=tuple(sorted(set(dirs))), modules=tuple(sorted(modules)))
+        # A file added to an embedded folder changes what is embedded.
+        dirs += [os.path.dirname(os.path.join(package["Dir"], n)) for n in package.get("EmbedFiles") or []]
+        excluded += [os.path.join(package["Dir"], n) for f in _IGNORED_LISTS for n in package.get(f) or []]
+    return Inputs(files=tuple(sorted(set(files))), dirs=tuple(sorted(set(dirs))), modules=tuple(sorted(modules)),
+                  excluded=tuple(sorted(set(excluded))))
 
 
 def _module_files(module_dir: Path) -> list[tuple[str, str]]:
@@ -171,16 +221,31 @@ class State:
     hashes: HashCache
     targets: dict[str, dict[str, Any]]
 
-    def inputs(self, target: Target) -> Inputs | None:
+    def inputs(self, target: Target) -> tuple[Inputs, str] | None:
+        """The target's inputs as `go list` last reported them, and their load_key then."""
         entry = self.targets.get(target.label)
         if not entry:
             return None
-        return Inputs(files=tuple(tuple(f) for f in entry["files"]),  # type: ignore[misc]
-                      dirs=tuple(entry["dirs"]), modules=tuple(entry["modules"]))
+        inputs = Inputs(files=tuple(tuple(f) for f in entry["files"]),  # type: ignore[misc]
+                        dirs=tuple(entry["dirs"]), modules=tuple(entry["modules"]),
+                        excluded=tuple(entry["excluded"]))
+        return inputs, str(entry["load_key"])
 
-    def remember(self, target: Target, inputs: Inputs) -> None:
+    def remember(self, target: Target, inputs: Inputs, key: str) -> None:
         self.targets[target.label] = {"files": [list(f) for f in inputs.files], "dirs": list(inputs.dirs),
-                                      "modules": list(inputs.modules)}
+                                      "modules": list(inputs.modules), "excluded": list(inputs.excluded),
+                                      "load_key": key}
+
+    def consulted(self, targets: Iterable[Target]) -> list[str]:
+        """The files and package folders the targets' fingerprints were computed from."""
+        paths: set[str] = set()
+        for target in targets:
+            entry = self.targets.get(target.label, {})
+            paths.update(f[0] for f in entry.get("files", ()))
+            paths.update(entry.get("dirs", ()))
+            paths.update(entry.get("excluded", ()))
+            paths.update(str(i.source) for i in target.function.include)
+        return sorted(paths)
 
     def save(self) -> None:
         hashes = {p: v for p, v in self.hashes.entries.items() if os.path.exists(p)}  # forget deleted files

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gobuild import noop
 from gobuild.errors import BuildError, ToolError
 from gobuild.plan import BuildSettings
 
@@ -64,14 +64,11 @@ class Completed:
 
 def find_go(environ: Mapping[str, str]) -> str:
     """The go binary: $GOBUILD_GO, else `go` on PATH; a clear ToolError otherwise."""
-    chosen = environ.get("GOBUILD_GO")
-    if chosen:
-        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
-            raise ToolError(f"GOBUILD_GO={chosen} is not an executable file", hint=INSTALL_HINT)
-        return chosen
-    found = shutil.which("go", path=environ.get("PATH", os.defpath))
-    if not found:
+    found = noop.find_go(environ)
+    if found is None:
         raise ToolError("go: command not found on PATH", hint=INSTALL_HINT)
+    if not (os.path.isfile(found) and os.access(found, os.X_OK)):
+        raise ToolError(f"GOBUILD_GO={found} is not an executable file", hint=INSTALL_HINT)
     return found
 
 

@@ -1,13 +1,36 @@
-"""Command-line interface: one module per command, all registered on one typer app."""
+"""Command-line interface: one module per command, all registered on one typer app.
 
-from gobuild.cli.app import app, main
+`main()` imports only the module of the command being run (all of them for --help or an
+unknown word), so `gobuild build` does not pay for the imports of publish, invoke or migrate.
+"""
 
-# Each import registers its command(s) on `app`.
-from gobuild.cli import build  # noqa: E402,F401
-from gobuild.cli import publish  # noqa: E402,F401
-from gobuild.cli import invoke  # noqa: E402,F401
-from gobuild.cli import verify  # noqa: E402,F401
-from gobuild.cli import migrate  # noqa: E402,F401
-from gobuild.cli import repack  # noqa: E402,F401
+from __future__ import annotations
 
-__all__ = ["app", "main"]
+import importlib
+import sys
+from collections.abc import Sequence
+
+from gobuild.cli.app import app, main as _run_app
+
+# Command word → the module that registers it on `app`.
+MODULES = {
+    "init": "build", "build": "build", "merge": "build", "publish": "publish", "invoke": "invoke",
+    "verify": "verify", "migrate": "migrate", "repack": "repack",
+}
+
+
+def load_commands(argv: Sequence[str]) -> None:
+    """Registers the command argv names, or every command when it names none that is known."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    chosen = [MODULES[word]] if word in MODULES else sorted(set(MODULES.values()))
+    for name in chosen:
+        importlib.import_module(f"gobuild.cli.{name}")
+
+
+def main() -> None:
+    """Console-script entry point of the full CLI."""
+    load_commands(sys.argv[1:])
+    _run_app()
+
+
+__all__ = ["app", "main", "load_commands"]

@@ -6,12 +6,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from gobuild.errors import EXIT_BAD_INPUT, GobuildError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="gobuild",
@@ -32,8 +34,22 @@ def manifest_file(directory: Path, manifest: Path) -> Path:
     """The manifest path that -C and -m name together."""
     return directory / manifest
 
+class LazyConsole:
+    """rich's Console on stderr, made on first use: importing rich costs more than a no-op build."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return getattr(self._console, name)
+
+
 # Diagnostics go to stderr so that stdout stays clean for --json and invoke responses.
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+err_console = LazyConsole()
 
 
 class State:

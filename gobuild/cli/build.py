@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -19,6 +20,7 @@ from gobuild.errors import BuildError, UsageError, VerifyError
 if TYPE_CHECKING:
     from gobuild.build import BuildResult
     from gobuild.manifest import Manifest
+    from gobuild.plan import Target
     from gobuild.report import RecordingReporter
 
 @app.command("init")
@@ -66,6 +68,7 @@ def build_command(
     from gobuild.cli.render import reporters
     from gobuild.manifest import load_manifest
     from gobuild.merge import parse_shard, shard as take_shard
+    from gobuild.noop import selection_key
     from gobuild.plan import select_targets
 
     def action() -> None:
@@ -77,6 +80,8 @@ def build_command(
             reporter, recorder = reporters(stack, loaded.out_dir, "build", as_json=as_json, quiet=quiet)
             options = BuildOptions(jobs=jobs, fail_fast=fail_fast, cache=_cache(loaded, cache))
             result = build(loaded, targets, options, reporter, os.environ)
+        if result.ok and not shard:
+            _record_noop(loaded, result, targets, selection_key(str(manifest_file(directory, manifest)), only, arch))
         problems = _verify(loaded, result) if verify and result.artifacts else {}
         if as_json:
             print_json(build_document(result, recorder, problems, verified=len(result.artifacts) if verify else 0))
@@ -99,6 +104,24 @@ def summary(result: BuildResult, out_dir: Path) -> str:
     if result.up_to_date:
         parts.append(f"{result.up_to_date} up to date")
     return f"{len(result.artifacts)} zips in {out_dir} ({', '.join(parts) or 'nothing to do'}; {result.go_version})"
+
+
+def _record_noop(loaded: Manifest, result: BuildResult, targets: tuple[Target, ...], key: str) -> None:
+    """Records what this build would print if nothing changed, for the next run's fast path."""
+    from gobuild.build import ignored_env_warning
+    from gobuild.cli.render import plain_line
+    from gobuild.noop import record
+
+    consulted = result.consulted
+    assert consulted is not None
+    sizes = {a.key: a.size for a in result.artifacts}
+    record(
+        str(loaded.out_dir), key, environ=os.environ, go=consulted.go, sources=consulted.sources,
+        outputs=consulted.outputs, since=consulted.since,
+        warnings=[f"warning: {ignored_env_warning(name)}" for name in result.ignored_env],
+        lines=[plain_line(t.label, True, "up to date", size=sizes[t.key]) for t in targets],
+        summary=summary(replace(result, compiled=0, from_cache=0, up_to_date=len(targets)), loaded.out_dir),
+    )
 
 
 def _cache(loaded: Manifest, url: str | None) -> Any:

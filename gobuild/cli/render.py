@@ -4,21 +4,20 @@ nothing on screen for --json, and the shared log file written through concurrent
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
+import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
-
-from concurrent_log_handler import ConcurrentRotatingFileHandler
-from rich.console import Console
-from rich.live import Live
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from gobuild.report import RecordingReporter, Reporter, TeeReporter
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 LOG_NAME = "gobuild.log"
 
@@ -34,9 +33,15 @@ def reporters(stack: ExitStack, out_dir: Path, command: str, *, as_json: bool,
     if as_json:
         pass  # stdout carries the JSON document; nothing else is printed
     elif sys.stderr.isatty() and not quiet:
+        from rich.console import Console
+
+        from gobuild.cli.live import LiveReporter
+
         chosen.append(stack.enter_context(LiveReporter(Console(stderr=True, highlight=False))))
     else:
-        chosen.append(PlainReporter(Console(stderr=True, highlight=False, soft_wrap=True), quiet=quiet))
+        from gobuild.cli.app import err_console
+
+        chosen.append(PlainReporter(err_console, quiet=quiet))
     return TeeReporter(*chosen), recorder
 
 
@@ -47,6 +52,16 @@ def human_size(size: int) -> str:
             return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
         value /= 1024
     return f"{size} B"
+
+
+def plain_line(task: str, ok: bool, detail: str = "", **fields: Any) -> str:
+    """One finished task as a line of text: mark, task, detail, size and time."""
+    extra = ""
+    if "size" in fields:
+        extra = f"  {human_size(int(fields['size']))}"
+    if "seconds" in fields:
+        extra += f"  {fields['seconds']:.1f}s"
+    return f"{'ok  ' if ok else 'FAIL'} {task:<28} {detail}{extra}"
 
 
 class PlainReporter:
@@ -65,68 +80,17 @@ class PlainReporter:
     def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
         if ok and self.quiet:
             return
-        extra = ""
-        if "size" in fields:
-            extra = f"  {human_size(int(fields['size']))}"
-        if "seconds" in fields:
-            extra += f"  {fields['seconds']:.1f}s"
-        mark = "[green]ok[/green]  " if ok else "[red]FAIL[/red]"
-        self.console.print(f"{mark} {escape(task):<28} {escape(detail)}{extra}")
+        from rich.text import Text
+
+        line = Text(plain_line(task, ok, detail, **fields))
+        line.stylize("green" if ok else "red", 0, 4)
+        self.console.print(line)
         if not ok and fields.get("output"):
             self.console.print(_indent(str(fields["output"])), markup=False, highlight=False)
 
     def warning(self, message: str) -> None:
-        self.console.print(f"[yellow]warning:[/yellow] {escape(message)}")
+        from rich.markup import escape
 
-
-class LiveReporter(PlainReporter):
-    """A rich table with a line per task (state, time, size), redrawn as work goes on."""
-
-    def __init__(self, console: Console) -> None:
-        super().__init__(console)
-        self.rows: dict[str, tuple[str, float, str]] = {}
-        self.live = Live(self._table(), console=console, refresh_per_second=8, transient=False)
-        self.failures: list[tuple[str, str]] = []
-
-    def __enter__(self) -> LiveReporter:
-        self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.live.update(self._table())
-        self.live.__exit__(None, None, None)
-        for task, output in self.failures:
-            self.console.print(f"[red]── {escape(task)} ──[/red]")
-            self.console.print(output.rstrip(), markup=False, highlight=False)
-
-    def _table(self) -> Table:
-        table = Table(box=None, show_header=True, header_style="bold")
-        for column in ("target", "state", "time", "size"):
-            table.add_column(column)
-        for task, (state, started, size) in self.rows.items():
-            elapsed = f"{time.monotonic() - started:.1f}s" if started else ""
-            table.add_row(task, state, elapsed, size)
-        return table
-
-    def started(self, task: str, detail: str = "") -> None:
-        self.rows[task] = (f"[cyan]{escape(detail)}[/cyan]", time.monotonic(), "")
-        self.live.update(self._table())
-
-    def progress(self, task: str, detail: str) -> None:
-        _, started, size = self.rows.get(task, ("", time.monotonic(), ""))
-        self.rows[task] = (f"[cyan]{escape(detail)}[/cyan]", started, size)
-        self.live.update(self._table())
-
-    def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
-        _, started, _ = self.rows.get(task, ("", time.monotonic(), ""))
-        state = f"[green]{escape(detail)}[/green]" if ok else f"[red]{escape(detail)}[/red]"
-        size = human_size(int(fields["size"])) if "size" in fields else ""
-        self.rows[task] = (state, 0.0, size)
-        if not ok and fields.get("output"):
-            self.failures.append((task, str(fields["output"])))
-        self.live.update(self._table())
-
-    def warning(self, message: str) -> None:
         self.console.print(f"[yellow]warning:[/yellow] {escape(message)}")
 
 
@@ -134,38 +98,50 @@ class LogReporter:
     """Appends every event to out_dir/gobuild.log; safe with several gobuild processes at once.
 
     Lines are collected and written in one record at close(): one lock round-trip per run
-    instead of one per event (concurrent-log-handler locks the file for every record).
+    instead of one per event (concurrent-log-handler locks the file for every record). The
+    handler's module is imported in the background once compiling starts, while the process
+    waits on go, instead of before the first compile.
     """
 
     def __init__(self, out_dir: Path, command: str) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
+        self.path = out_dir / LOG_NAME
         self.prefix = f"pid={os.getpid()} {command}"
         self.lines: list[str] = []
-        self.logger = logging.getLogger(f"gobuild.{command}.{os.getpid()}.{id(self)}")
-        self.logger.propagate = False
-        self.logger.setLevel(logging.INFO)
-        self.handler = ConcurrentRotatingFileHandler(
-            str(out_dir / LOG_NAME), maxBytes=5 * 1024 * 1024, backupCount=2, encoding="utf-8"
-        )
-        self.handler.setFormatter(logging.Formatter("%(message)s"))
-        self.logger.addHandler(self.handler)
+        self.preload: threading.Thread | None = None
 
     def add(self, text: str) -> None:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         self.lines.append(f"{stamp} {self.prefix} {text}")
 
     def close(self) -> None:
-        if self.lines:
-            self.logger.info("\n".join(self.lines))
+        if not self.lines:
+            return
+        from concurrent_log_handler import ConcurrentRotatingFileHandler
+
+        logger = logging.getLogger(f"gobuild.log.{os.getpid()}.{id(self)}")
+        logger.propagate = False
+        logger.setLevel(logging.INFO)
+        handler = ConcurrentRotatingFileHandler(str(self.path), maxBytes=5 * 1024 * 1024, backupCount=2,
+                                                encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        try:
+            logger.info("\n".join(self.lines))
             self.lines = []
-        self.logger.removeHandler(self.handler)
-        self.handler.close()
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
 
     def started(self, task: str, detail: str = "") -> None:
         self.add(f"{task} started {detail}")
 
     def progress(self, task: str, detail: str) -> None:
         self.add(f"{task} {detail}")
+        if detail == "compiling" and self.preload is None:
+            self.preload = threading.Thread(target=importlib.import_module, args=("concurrent_log_handler",),
+                                            daemon=True)
+            self.preload.start()
 
     def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
         output = fields.pop("output", "")

@@ -64,7 +64,7 @@ def test_touching_a_file_without_changing_it_rebuilds_nothing(project: Path, go_
     for path in project.rglob("*.go"):
         os.utime(path, (1_000_000_000, 1_000_000_000))
     build(project, env)
-    assert go_builds(log) == []  # go list ran to re-read inputs; nothing compiled
+    assert go_builds(log) == []  # files were re-read and hashed; nothing compiled
     assert snapshot(project) == before
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 
@@ -14,4 +15,6 @@ def _no_subprocess_or_network(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("unit tests may not start processes or open sockets; move it to tests/integration")
 
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    if hasattr(os, "posix_spawn"):
+        monkeypatch.setattr(os, "posix_spawn", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)

@@ -1,0 +1,220 @@
+"""The no-op fast path: answer `gobuild build` from the record of the last successful build.
+
+After a successful build, the CLI records (out_dir/.gobuild/noop.json, one entry per selection
+of targets) the stat of every file and folder the build consulted: sources, go.mod/go.sum,
+included files, package folders, the manifest, the zips and index files; plus the Go version,
+and a digest of the environment variables that can change a build. A later run with the same
+selection that finds all of them unchanged cannot have anything to do, so it prints the
+recorded answer without loading the CLI or asking `go list`, like git's index trusting stat
+for content. Any difference, or any argument it does not know, falls back to the full build,
+which decides by content and records again.
+
+Standard library only, and not even dataclasses, pathlib or typing: this module is imported
+first on every `gobuild` run, and those imports would cost more than the whole check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+
+RECORD_VERSION = 1
+RECORD_NAME = os.path.join(".gobuild", "noop.json")
+DISABLE = "GOBUILD_NOOP"  # GOBUILD_NOOP=0 always runs the full build
+# A source changed this close to the build's start may change again within one mtime tick.
+RACY_SECONDS = 2.0
+MAX_SELECTIONS = 8
+DEFAULT_OUT_DIR = "dist"
+_ENV_NAMES = ("SOURCE_DATE_EPOCH", "PATH", "HOME", "XDG_CONFIG_HOME")
+_OUT_DIR_LINE = re.compile(r"""^\s*out_dir\s*=\s*(?:"([^"\\]*)"|'([^']*)')\s*(?:#.*)?$""")
+_VALUE_OPTIONS = {"-C": "directory", "--directory": "directory", "-m": "manifest", "--manifest": "manifest",
+                  "-j": "jobs", "--jobs": "jobs", "--only": "only", "--arch": "arch"}
+
+
+def stat_key(path: str) -> list[int] | None:
+    """What stands in for a file's content: size, mtime and inode (None when it is missing)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def find_go(environ: Mapping[str, str]) -> str | None:
+    """The go binary gobuild runs: $GOBUILD_GO, else the first `go` on PATH."""
+    chosen = environ.get("GOBUILD_GO")
+    if chosen:
+        return chosen
+    names = ("go.exe", "go") if sys.platform == "win32" else ("go",)
+    for folder in environ.get("PATH", os.defpath).split(os.pathsep):
+        for name in names:
+            path = os.path.join(folder, name)
+            if folder and os.path.isfile(path) and os.access(path, os.X_OK):
+                return path
+    return None
+
+
+def selection_key(manifest_path: str, only: Iterable[str], arch: str | None) -> str:
+    """Which targets a build was asked for: the manifest, --only names and --arch."""
+    return json.dumps([os.path.realpath(manifest_path), sorted(set(only)), arch or ""])
+
+
+def environment_digest(environ: Mapping[str, str]) -> str:
+    """A digest of every variable that can change what a build does (GO*, CGO_*, PATH...)."""
+    import hashlib  # here, not at the top: hashing is the only thing it is needed for
+
+    chosen = sorted((k, v) for k, v in environ.items()
+                    if (k.startswith("GO") or k.startswith("CGO_") or k in _ENV_NAMES) and k != DISABLE)
+    return hashlib.sha256(json.dumps(chosen).encode()).hexdigest()
+
+
+def go_version(go: str, module_dir: str, environ: Mapping[str, str]) -> str | None:
+    """`go env GOVERSION` as run in module_dir: which toolchain go would pick there."""
+    argv = [go, "-C", module_dir, "env", "GOVERSION"]
+    if not hasattr(os, "posix_spawn"):
+        import subprocess
+
+        done = subprocess.run(argv, env=dict(environ), capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else None
+    read, write = os.pipe()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        # posix_spawn, not subprocess: importing subprocess alone costs more than the check.
+        pid = os.posix_spawn(go, argv, dict(environ), file_actions=[
+            (os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, write, 1), (os.POSIX_SPAWN_DUP2, devnull, 2),
+        ])
+    except OSError:
+        os.close(read)
+        return None
+    finally:
+        os.close(write)
+        os.close(devnull)
+    with os.fdopen(read, "rb") as pipe:
+        output = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    return output.decode("utf-8", "replace").strip() if status == 0 else None
+
+
+def out_dir_of(manifest_path: str, text: str) -> str:
+    """Where the manifest puts its output, from a top-level `out_dir = "..."` line.
+
+    A line scan, not a TOML parser: the record found there is only used if it names this
+    manifest with an unchanged stat, and the build that wrote it parsed the manifest fully."""
+    value = DEFAULT_OUT_DIR
+    for line in text.splitlines():
+        if line.lstrip().startswith("["):
+            break
+        match = _OUT_DIR_LINE.match(line)
+        if match:
+            value = match.group(1) if match.group(1) is not None else match.group(2)
+    return os.path.realpath(os.path.join(os.path.dirname(os.path.realpath(manifest_path)), value))
+
+
+def parse_build_args(argv: Sequence[str]) -> dict[str, object] | None:
+    """The options of a plain `gobuild build ...`; None for anything else (the full CLI decides)."""
+    if not argv or argv[0] != "build":
+        return None
+    found: dict[str, object] = {"directory": ".", "manifest": "gobuild.toml", "only": [], "arch": None,
+                                "quiet": False}
+    rest = list(argv[1:])
+    while rest:
+        arg = rest.pop(0)
+        if arg in ("-q", "--quiet"):
+            found["quiet"] = True
+            continue
+        name, value = (arg.split("=", 1) + [None])[:2] if arg.startswith("--") else (arg, None)
+        option = _VALUE_OPTIONS.get(name or "")
+        if option is None:
+            return None
+        if value is None:
+            if not rest or rest[0].startswith("-") and rest[0] != "-":
+                return None
+            value = rest.pop(0)
+        if option == "only":
+            found["only"].append(value)  # type: ignore[attr-defined]
+        elif option == "jobs":
+            if not value.isdigit() or int(value) < 1:
+                return None
+        else:
+            found[option] = value
+    return found
+
+
+def check(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """The text a full build would print, when argv asks for a build whose record still holds."""
+    if environ.get(DISABLE, "1") == "0":
+        return None
+    args = parse_build_args(argv)
+    if args is None:
+        return None
+    manifest = os.path.join(str(args["directory"]), str(args["manifest"]))
+    try:
+        with open(manifest, encoding="utf-8") as handle:
+            text = handle.read()
+        with open(os.path.join(out_dir_of(manifest, text), RECORD_NAME), encoding="utf-8") as handle:
+            record = json.load(handle)
+        entry = record["selections"][selection_key(manifest, args["only"], args["arch"])]  # type: ignore[arg-type]
+        if record["version"] != RECORD_VERSION or record["gobuild"] != _gobuild_version():
+            return None
+        if not _unchanged(entry, environ):
+            return None
+        shown = entry["warnings"] if args["quiet"] else [*entry["warnings"], *entry["lines"], entry["summary"]]
+        return "".join(line + "\n" for line in shown)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _unchanged(entry: dict[str, object], environ: Mapping[str, str]) -> bool:
+    if entry["environment"] != environment_digest(environ):
+        return False
+    stats: dict[str, object] = entry["stats"]  # type: ignore[assignment]
+    if any(stat_key(path) != recorded for path, recorded in stats.items()):
+        return False
+    go_path, module_dir, version = entry["go"]  # type: ignore[misc]
+    return bool(find_go(environ) == go_path and go_version(go_path, module_dir, environ) == version)
+
+
+def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str, str, str],
+           sources: Iterable[str], outputs: Iterable[str], since: float,
+           warnings: Sequence[str], lines: Sequence[str], summary: str) -> bool:
+    """Records a successful build's answer for its selection; returns False (and forgets the
+    selection) when a source changed too recently to trust its stat later.
+
+    `go` is (go binary, module folder, Go version); `sources` are files and folders the build
+    read (a folder's stat changes when a file is added or removed); `outputs` are files it
+    wrote or checked, whose recent mtimes are its own."""
+    from pathlib import Path
+
+    from gobuild.package import write_atomic
+
+    path = Path(out_dir) / RECORD_NAME
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("version") != RECORD_VERSION or document.get("gobuild") != _gobuild_version():
+            raise ValueError("another version's record")
+        selections = dict(document["selections"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        selections = {}
+    selections.pop(key, None)
+    stats = {p: stat_key(p) for p in sources}
+    trusted = all(s is None or s[1] / 1e9 < since - RACY_SECONDS for s in stats.values())
+    if trusted:
+        stats.update({p: stat_key(p) for p in outputs})
+        selections[key] = {"environment": environment_digest(environ), "go": list(go), "stats": stats,
+                           "warnings": list(warnings), "lines": list(lines), "summary": summary,
+                           "recorded": time.time()}
+        newest = sorted(selections, key=lambda k: selections[k].get("recorded", 0), reverse=True)
+        selections = {k: selections[k] for k in newest[:MAX_SELECTIONS]}
+    document = {"version": RECORD_VERSION, "gobuild": _gobuild_version(), "selections": selections}
+    write_atomic(path, json.dumps(document, sort_keys=True).encode())
+    return trusted
+
+
+def _gobuild_version() -> str:
+    from gobuild import __version__
+
+    return __version__
