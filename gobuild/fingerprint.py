@@ -29,8 +29,8 @@ from gobuild.package import write_atomic
 from gobuild.plan import BuildSettings, Target
 
 STATE_VERSION = 2
-_LIST_FIELDS = ("ImportPath,Dir,GoFiles,SFiles,EmbedFiles,SysoFiles,IgnoredGoFiles,IgnoredOtherFiles,"
-                "Standard,Module,Deps,Error")
+_LIST_FIELDS = ("ImportPath,Dir,GoFiles,SFiles,EmbedPatterns,EmbedFiles,SysoFiles,IgnoredGoFiles,"
+                "IgnoredOtherFiles,Standard,Module,Deps,Error")
 _SOURCE_LISTS = ("GoFiles", "SFiles", "EmbedFiles", "SysoFiles")
 _IGNORED_LISTS = ("IgnoredGoFiles", "IgnoredOtherFiles")
 # What Go reads of a .go file to load a package: its top up to the first declaration
@@ -39,6 +39,7 @@ _IGNORED_LISTS = ("IgnoredGoFiles", "IgnoredOtherFiles")
 _GO_TOKENS = re.compile(rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|`[^`]*`|^(?:func|type|var|const)\b",
                         re.DOTALL | re.MULTILINE)
 _EMBED_LINE = re.compile(rb"^[ \t]*//go:embed\b.*$", re.MULTILINE)
+_GLOB = re.compile(r"[*?[\\]")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +50,7 @@ class Inputs:
     dirs: tuple[str, ...]  # package folders whose listing decides which files count
     modules: tuple[str, ...]  # "path@version" of modules taken from the module cache
     excluded: tuple[str, ...] = ()  # files left out by build constraints: their headers can change that
+    trees: tuple[str, ...] = ()  # folders //go:embed patterns reach into, with everything below them
 
 
 class HashCache:
@@ -57,6 +59,7 @@ class HashCache:
     def __init__(self, entries: Mapping[str, list[Any]] | None = None) -> None:
         self.entries: dict[str, list[Any]] = dict(entries or {})
         self.listings: dict[str, str] = {}  # for this run only: listings are not kept
+        self.trees: dict[str, str] = {}
         self.started = time.time()
 
     def file(self, path: str) -> str:
@@ -96,6 +99,14 @@ class HashCache:
                 self.listings[directory] = "missing"
         return self.listings[directory]
 
+    def tree(self, root: str) -> str:
+        """A hash of the relative paths of every file below a folder: what an embed pattern can reach."""
+        if root not in self.trees:
+            paths = sorted(os.path.relpath(os.path.join(folder, name), root)
+                           for folder, _, names in os.walk(root) for name in names)
+            self.trees[root] = hashlib.sha256("\n".join(paths).encode()).hexdigest() if paths else "missing"
+        return self.trees[root]
+
 
 def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: HashCache,
                 go_version: str, epoch: int) -> str:
@@ -111,6 +122,8 @@ def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: 
         "include": [(i.target, cache.file(str(i.source)), os.access(i.source, os.X_OK))
                     for i in target.function.include],
     }
+    if inputs.trees:  # only then, so that fingerprints without embedded folders keep their value
+        record["trees"] = sorted(cache.tree(d) for d in inputs.trees)
     digest.update(json.dumps(record, sort_keys=True).encode())
     for path, key in sorted(inputs.files, key=lambda f: f[1]):
         digest.update(f"\n{key}\0{cache.file(path)}".encode())
@@ -123,6 +136,7 @@ def load_key(target: Target, settings: BuildSettings, inputs: Inputs, cache: Has
     digest = hashlib.sha256(json.dumps({
         "go": go_version, "settings": settings.as_record(), "package": target.function.package,
         "listings": sorted(cache.listing(d) for d in inputs.dirs),
+        "trees": sorted(cache.tree(d) for d in inputs.trees),
     }, sort_keys=True).encode())
     for path in sorted({*(f[0] for f in inputs.files), *inputs.excluded}):
         digest.update(f"\n{path}\0{cache.header(path)}".encode())
@@ -166,6 +180,7 @@ def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: lis
     files = list(module_files)
     dirs: list[str] = []
     excluded: list[str] = []
+    trees: list[str] = []
     modules: set[str] = set()
     for path in [main["ImportPath"], *main.get("Deps", [])]:
         package = packages.get(path)
@@ -188,11 +203,24 @@ def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: lis
             for name in package.get(field) or []:
                 absolute = os.path.join(package["Dir"], name)
                 files.append((absolute, f"{prefix}/{os.path.relpath(absolute, root)}"))
-        # A file added to an embedded folder changes what is embedded.
-        dirs += [os.path.dirname(os.path.join(package["Dir"], n)) for n in package.get("EmbedFiles") or []]
+        trees += _embedded_folders(package)
         excluded += [os.path.join(package["Dir"], n) for f in _IGNORED_LISTS for n in package.get(f) or []]
     return Inputs(files=tuple(sorted(set(files))), dirs=tuple(sorted(set(dirs))), modules=tuple(sorted(modules)),
-                  excluded=tuple(sorted(set(excluded))))
+                  excluded=tuple(sorted(set(excluded))), trees=tuple(sorted(set(trees))))
+
+
+def _embedded_folders(package: dict[str, Any]) -> list[str]:
+    """The folders below the package's own that //go:embed reaches: the folder each pattern
+    starts from (its path up to the first glob character: `static/*.html` → static) and the
+    top folder of each embedded file. A file added anywhere in them can change what is embedded."""
+    directory = package["Dir"]
+    folders = {name.split("/", 1)[0] for name in package.get("EmbedFiles") or [] if "/" in name}
+    for pattern in package.get("EmbedPatterns") or []:
+        pattern = pattern.removeprefix("all:")
+        match = _GLOB.search(pattern)
+        folders.add(pattern if match is None else os.path.dirname(pattern[:match.start()]))
+    paths = (os.path.normpath(os.path.join(directory, f)) for f in folders if f)
+    return [p for p in paths if p != os.path.normpath(directory) and os.path.isdir(p)]
 
 
 def _module_files(module_dir: Path) -> list[tuple[str, str]]:
@@ -228,13 +256,13 @@ class State:
             return None
         inputs = Inputs(files=tuple(tuple(f) for f in entry["files"]),  # type: ignore[misc]
                         dirs=tuple(entry["dirs"]), modules=tuple(entry["modules"]),
-                        excluded=tuple(entry["excluded"]))
+                        excluded=tuple(entry["excluded"]), trees=tuple(entry["trees"]))
         return inputs, str(entry["load_key"])
 
     def remember(self, target: Target, inputs: Inputs, key: str) -> None:
         self.targets[target.label] = {"files": [list(f) for f in inputs.files], "dirs": list(inputs.dirs),
                                       "modules": list(inputs.modules), "excluded": list(inputs.excluded),
-                                      "load_key": key}
+                                      "trees": list(inputs.trees), "load_key": key}
 
     def consulted(self, targets: Iterable[Target]) -> list[str]:
         """The files and package folders the targets' fingerprints were computed from."""
@@ -244,6 +272,8 @@ class State:
             paths.update(f[0] for f in entry.get("files", ()))
             paths.update(entry.get("dirs", ()))
             paths.update(entry.get("excluded", ()))
+            # Every folder below an embedded one: a file added anywhere there changes its stat.
+            paths.update(folder for root in entry.get("trees", ()) for folder, _, _ in os.walk(root))
             paths.update(str(i.source) for i in target.function.include)
         return sorted(paths)
 

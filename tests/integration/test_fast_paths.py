@@ -179,7 +179,7 @@ def test_a_file_let_in_by_its_build_constraint_is_compiled(project: Path, tmp_pa
 
 
 def test_a_file_added_to_an_embedded_folder_is_embedded(project: Path, tmp_path: Path) -> None:
-    env, _ = go_shim(tmp_path)
+    env, log = go_shim(tmp_path)
     static = project / "cmd/healthcheck/static"
     static.mkdir()
     (static / "a.txt").write_text("first embedded file\n")
@@ -191,3 +191,17 @@ def test_a_file_added_to_an_embedded_folder_is_embedded(project: Path, tmp_path:
     (static / "b.txt").write_text("second embedded file\n")
     run(project, env)
     assert b"second embedded file" in bootstrap(project, "healthcheck-arm64.zip")
+    (static / "sub").mkdir()
+    (static / "sub/c.txt").write_text("file in a new folder\n")
+    run(project, env)
+    assert b"file in a new folder" in bootstrap(project, "healthcheck-arm64.zip")
+    for path in [*static.rglob("*"), static, project / "cmd/healthcheck/embed.go", project / "cmd/healthcheck"]:
+        age(path)
+    run(project, env)  # records, now that no file is too new to trust
+    calls(log)
+    run(project, env)
+    assert not full_build_ran(calls(log))  # answered from the record...
+    (static / "sub/d.txt").write_text("one more\n")
+    run(project, env)  # ...until a file appears in a folder below the embedded one
+    assert full_build_ran(calls(log))
+    assert b"one more" in bootstrap(project, "healthcheck-arm64.zip")
