@@ -34,6 +34,7 @@ def manifest_file(directory: Path, manifest: Path) -> Path:
     """The manifest path that -C and -m name together."""
     return directory / manifest
 
+
 class LazyConsole:
     """rich's Console on stderr, made on first use: importing rich costs more than a no-op build."""
 

@@ -59,6 +59,3 @@ class LiveReporter(PlainReporter):
         if not ok and fields.get("output"):
             self.failures.append((task, str(fields["output"])))
         self.live.update(self._table())
-
-    def warning(self, message: str) -> None:
-        self.console.print(f"[yellow]warning:[/yellow] {escape(message)}")

@@ -1,5 +1,6 @@
-"""Reporter implementations: a rich live table on a terminal, plain lines otherwise,
-nothing on screen for --json, and the shared log file written through concurrent-log-handler.
+"""Reporter implementations: a rich live table on a terminal (gobuild.cli.live), plain lines
+otherwise, nothing on screen for --json, and the shared log file written through
+concurrent-log-handler. rich and the log handler are imported when first needed.
 """
 
 from __future__ import annotations
