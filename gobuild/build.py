@@ -188,6 +188,8 @@ class _Runner:
         `go list` either."""
         recorded = self.state.inputs(target)
         if recorded is None:
+            if self.previous is None or self.previous.find(*target.key) is None:
+                self.changed.add(target.key)  # never built here: it will be compiled
             return None
         inputs, key = recorded
         settings = settings_for(target)
