@@ -64,12 +64,12 @@ class HashCache:
 
     def file(self, path: str) -> str:
         """Hex SHA-256 of a file, reusing the remembered hash when its stat is unchanged."""
-        return self._entry(path)[3]
+        return str(self._entry(path)[3])
 
     def header(self, path: str) -> str:
         """Hex SHA-256 of what decides how Go loads the file: go_header() of a .go file, all of
         any other file."""
-        return self._entry(path)[4]
+        return str(self._entry(path)[4])
 
     def _entry(self, path: str) -> list[Any]:
         stamp = stat_key(path)
@@ -87,7 +87,8 @@ class HashCache:
 
     def remember(self, path: str, digest: str) -> None:
         """Records the hash of a file gobuild just wrote (a zip), so the next run need not read it."""
-        self.entries[path] = [*(stat_key(path) or [None, None, None]), digest, digest]
+        stamp: list[Any] = stat_key(path) or [None, None, None]
+        self.entries[path] = [*stamp, digest, digest]
 
     def listing(self, directory: str) -> str:
         """A hash of a folder's file names: a new or removed file changes what Go compiles."""
@@ -254,7 +255,7 @@ class State:
         entry = self.targets.get(target.label)
         if not entry:
             return None
-        inputs = Inputs(files=tuple(tuple(f) for f in entry["files"]),  # type: ignore[misc]
+        inputs = Inputs(files=tuple((str(f[0]), str(f[1])) for f in entry["files"]),
                         dirs=tuple(entry["dirs"]), modules=tuple(entry["modules"]),
                         excluded=tuple(entry["excluded"]), trees=tuple(entry["trees"]))
         return inputs, str(entry["load_key"])

@@ -21,6 +21,7 @@ import re
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 RECORD_VERSION = 1
 RECORD_NAME = os.path.join(".gobuild", "noop.json")
@@ -68,7 +69,7 @@ def environment_digest(environ: Mapping[str, str]) -> str:
     import hashlib  # here, not at the top: hashing is the only thing it is needed for
 
     chosen = sorted((k, v) for k, v in environ.items()
-                    if (k.startswith("GO") or k.startswith("CGO_") or k in _ENV_NAMES) and k != DISABLE)
+                    if (k.startswith(("GO", "CGO_")) or k in _ENV_NAMES) and k != DISABLE)
     return hashlib.sha256(json.dumps(chosen).encode()).hexdigest()
 
 
@@ -168,14 +169,13 @@ def check(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
         return None
 
 
-def _unchanged(entry: dict[str, object], environ: Mapping[str, str]) -> bool:
+def _unchanged(entry: dict[str, Any], environ: Mapping[str, str]) -> bool:
     if entry["environment"] != environment_digest(environ):
         return False
-    stats: dict[str, object] = entry["stats"]  # type: ignore[assignment]
-    if any(stat_key(path) != recorded for path, recorded in stats.items()):
+    if any(stat_key(path) != recorded for path, recorded in entry["stats"].items()):
         return False
-    go_path, module_dir, version = entry["go"]  # type: ignore[misc]
-    return bool(find_go(environ) == go_path and go_version(go_path, module_dir, environ) == version)
+    go_path, module_dir, version = (str(value) for value in entry["go"])
+    return find_go(environ) == go_path and go_version(go_path, module_dir, environ) == version
 
 
 def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str, str, str],

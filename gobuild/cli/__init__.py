@@ -10,7 +10,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from gobuild.cli.app import app, main as _run_app
+from gobuild.cli.app import app
+from gobuild.cli.app import main as _run_app
 
 # Command word → the module that registers it on `app`.
 MODULES = {
@@ -33,4 +34,4 @@ def main() -> None:
     _run_app()
 
 
-__all__ = ["app", "main", "load_commands"]
+__all__ = ["app", "load_commands", "main"]

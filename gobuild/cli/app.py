@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
@@ -77,7 +77,7 @@ def run(action: Callable[[], T]) -> T:
         raise typer.Exit(130) from None
 
 
-def fail(error: GobuildError) -> None:
+def fail(error: GobuildError) -> NoReturn:
     """Prints an error the way every command does, then exits with its code."""
     if error.output:
         err_console.print(error.output.rstrip(), markup=False, highlight=False)

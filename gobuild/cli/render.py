@@ -20,6 +20,8 @@ from gobuild.report import RecordingReporter, Reporter, TeeReporter
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from gobuild.cli.app import LazyConsole
+
 LOG_NAME = "gobuild.log"
 
 
@@ -68,7 +70,7 @@ def plain_line(task: str, ok: bool, detail: str = "", **fields: Any) -> str:
 class PlainReporter:
     """One line per event on stderr: for pipes, CI logs and `make`."""
 
-    def __init__(self, console: Console, quiet: bool = False) -> None:
+    def __init__(self, console: Console | LazyConsole, quiet: bool = False) -> None:
         self.console = console
         self.quiet = quiet
 

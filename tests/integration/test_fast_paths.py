@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.fixtures_build import go_builds, go_shim, gobuild
+from tests.integration.fixtures_build import go_shim, gobuild
 from tests.integration.test_incremental import ALL, rebuilt, snapshot
 
 
