@@ -182,7 +182,8 @@ def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str,
            sources: Iterable[str], outputs: Iterable[str], since: float,
            warnings: Sequence[str], lines: Sequence[str], summary: str) -> bool:
     """Records a successful build's answer for its selection; returns False (and forgets the
-    selection) when a source changed too recently to trust its stat later.
+    selection) when a source changed too recently to trust its stat later, or when the record
+    cannot be written.
 
     `go` is (go binary, module folder, Go version); `sources` are files and folders the build
     read (a folder's stat changes when a file is added or removed); `outputs` are files it
@@ -210,7 +211,10 @@ def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str,
         newest = sorted(selections, key=lambda k: selections[k].get("recorded", 0), reverse=True)
         selections = {k: selections[k] for k in newest[:MAX_SELECTIONS]}
     document = {"version": RECORD_VERSION, "gobuild": _gobuild_version(), "selections": selections}
-    write_atomic(path, json.dumps(document, sort_keys=True).encode())
+    try:
+        write_atomic(path, json.dumps(document, sort_keys=True).encode())
+    except OSError:
+        return False  # only a shortcut is lost: the next build takes the full path
     return trusted
 
 

@@ -113,3 +113,8 @@ def test_body_edits_keep_the_header_and_import_edits_change_it() -> None:
 
 def test_a_file_without_declarations_is_all_header() -> None:
     assert go_header(b"package main\n\nimport _ \"embed\"\n") == b"package main\n\nimport _ \"embed\"\n"
+
+
+def test_a_record_that_cannot_be_written_costs_only_the_shortcut(tmp_path: Path) -> None:
+    (tmp_path / ".gobuild").write_text("a file where the folder should be")
+    assert not _record(tmp_path, "k", [], since=time.time())
