@@ -58,3 +58,14 @@ def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_example(tmp_path_factory.mktemp("example") / "shop")
     gobuild("build", "-C", str(project), check=True)
     return project
+
+
+def copy_built(built_example: Path, dest: Path) -> Path:
+    """A private copy of the built example (copy2 keeps mtimes, so artifacts.json stays fresh)."""
+    return Path(shutil.copytree(built_example, dest, symlinks=True))
+
+
+@pytest.fixture
+def project(built_example: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the built example, at tmp_path/shop."""
+    return copy_built(built_example, tmp_path / "shop")

@@ -12,7 +12,6 @@ import hashlib
 import importlib.util
 import os
 import secrets
-import shutil
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -116,11 +115,6 @@ def hermetic_aws(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], None]:
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
 
     return aim_at
-
-
-def copy_built(built_example: Path, dest: Path) -> Path:
-    """A private copy of the built example (copy2 keeps mtimes, so artifacts.json stays fresh)."""
-    return Path(shutil.copytree(built_example, dest, symlinks=True))
 
 
 def bucket_contents(server: Any, bucket: str) -> dict[str, bytes]:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import stat
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 
 from tests.integration.fixtures_build import copy_example, gobuild
 
@@ -111,9 +109,7 @@ def test_caller_go_variables_do_not_change_the_output(built_example: Path, tmp_p
     assert recorded == ["GOAMD64", "GOEXPERIMENT", "GOFLAGS"]
 
 
-def test_a_failing_function_is_reported_and_its_stale_zip_removed(built_example: Path, tmp_path: Path) -> None:
-    project = tmp_path / "shop"
-    shutil.copytree(built_example, project)
+def test_a_failing_function_is_reported_and_its_stale_zip_removed(project: Path) -> None:
     before = zips(project)
     main = project / "cmd/payments-lambda/main.go"
     main.write_text(main.read_text().replace("return shop.Handle", "return undefinedThing +"))
@@ -130,9 +126,7 @@ def test_a_failing_function_is_reported_and_its_stale_zip_removed(built_example:
     assert len(recorded) == 4
 
 
-def test_json_output_is_one_document(built_example: Path, tmp_path: Path) -> None:
-    project = tmp_path / "shop"
-    shutil.copytree(built_example, project)
+def test_json_output_is_one_document(project: Path) -> None:
     proc = gobuild("build", "-C", str(project), "--json", "--only", "orders", "--verify")
     assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
@@ -154,9 +148,7 @@ def test_missing_go_is_one_clear_line(tmp_path: Path) -> None:
     assert not list(project.rglob("*.zip"))
 
 
-def test_concurrent_builds_merge_artifacts_json(built_example: Path, tmp_path: Path) -> None:
-    project = tmp_path / "shop"
-    shutil.copytree(built_example, project)
+def test_concurrent_builds_merge_artifacts_json(built_example: Path, project: Path) -> None:
     (project / "dist/artifacts.json").unlink()
     procs = [subprocess.Popen([sys.executable, "-m", "gobuild", "build", "-C", str(project), "-q", "--only", name],
                               stderr=subprocess.PIPE, text=True)

@@ -20,12 +20,6 @@ from tests.integration.fixtures_build import go_shim, gobuild
 from tests.integration.test_incremental import ALL, rebuilt, snapshot
 
 
-@pytest.fixture
-def project(built_example: Path, tmp_path: Path) -> Path:
-    dest = tmp_path / "shop"
-    shutil.copytree(built_example, dest)
-    return dest
-
 
 def run(project: Path, env: dict[str, str], *args: str) -> str:
     proc = gobuild("build", "-C", str(project), *args, env=env)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,6 @@ from tests.integration.fixtures_build import go_builds, go_shim, gobuild
 ALL = {"orders-amd64.zip", "orders-arm64.zip", "payments-arm64.zip", "inventory-arm64.zip",
        "healthcheck-arm64.zip"}
 
-
-@pytest.fixture
-def project(built_example: Path, tmp_path: Path) -> Path:
-    dest = tmp_path / "shop"
-    shutil.copytree(built_example, dest)
-    return dest
 
 
 @pytest.fixture

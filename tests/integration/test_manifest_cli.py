@@ -15,6 +15,7 @@ EXAMPLE_FUNCTIONS = ["healthcheck", "inventory-lambda", "orders-lambda", "paymen
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    """An unbuilt copy of the example (overrides the built copy of fixtures_build)."""
     return copy_example(tmp_path / "shop")
 
 

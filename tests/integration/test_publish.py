@@ -10,17 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from tests.conftest import REPO
 from tests.integration.fixtures_build import copy_example, gobuild
-from tests.integration.fixtures_s3 import bucket_contents, copy_built, sha256_hex
+from tests.integration.fixtures_s3 import bucket_contents, sha256_hex
 
-
-@pytest.fixture
-def project(built_example: Path, tmp_path: Path) -> Path:
-    """This test's own copy of the built example."""
-    return copy_built(built_example, tmp_path / "shop")
 
 
 def publish(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

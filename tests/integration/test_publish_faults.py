@@ -24,17 +24,11 @@ from tests.integration.fixtures_s3 import (
     Credentials,
     LimitedS3Proxy,
     bucket_contents,
-    copy_built,
     marked_credentials,
     s3server,
     sha256_hex,
 )
 
-
-@pytest.fixture
-def project(built_example: Path, tmp_path: Path) -> Path:
-    """This test's own copy of the built example."""
-    return copy_built(built_example, tmp_path / "shop")
 
 
 def run_publish(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
