@@ -270,10 +270,8 @@ class _Runner:
                 artifact = self.up_to_date(target, prints[target])
                 if artifact:
                     built.append(artifact)
-        for target in group.targets:
-            cached = None if target.key in {a.key for a in built} else self.from_cache(target, prints[target], group)
-            if cached:
-                built.append(cached)
+        current = {a.key for a in built}
+        built += [a for a in (self.from_cache(t, prints[t], group) for t in group.targets if t.key not in current) if a]
         todo = tuple(t for t in group.targets if t.key not in {a.key for a in built})
         if not todo:
             return built, []
