@@ -23,8 +23,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# The gates CI holds: ruff's rule set (pyproject.toml) and mypy --strict, both must pass.
 lint: $(STAMP)
-	$(BIN)/python -m ruff check gobuild tests bench || true
+	$(BIN)/python -m ruff check gobuild tests bench scripts
+	$(BIN)/python -m mypy --strict gobuild
 
 # What a project using gobuild puts in its own Makefile:
 build: $(STAMP)

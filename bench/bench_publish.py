@@ -5,7 +5,7 @@
 The fleet is generated, not built by `gobuild build`: the example's healthcheck function is
 compiled once per architecture with the real Go toolchain (GOOS=linux, CGO_ENABLED=0,
 -trimpath, -ldflags="-s -w", -tags lambda.norpc), then each of 12 function names × 2 arches
-gets its own zip (gobuild.package.write_zip) holding that binary as `bootstrap` plus a
+gets its own zip (gobuild.build.package.write_zip) holding that binary as `bootstrap` plus a
 `fleet.json` naming the function, so all 24 zips differ, plus an artifacts.json describing
 them. Publishing goes through gobuild.publish.publish, in this process, to SeaweedFS started
 by scripts/s3server.py on 127.0.0.1 with throwaway credentials.
@@ -31,9 +31,10 @@ sys.path[:0] = [str(REPO), str(REPO / "scripts")]
 
 from s3server import S3Server
 
-from gobuild.artifacts import Artifact, ArtifactsFile, save
-from gobuild.package import MODE_EXECUTABLE, ZipEntry, write_zip
-from gobuild.publish import PublishOptions, PublishResult, publish
+from gobuild.build.artifacts import Artifact, ArtifactsFile, save
+from gobuild.build.package import MODE_EXECUTABLE, ZipEntry, write_zip
+from gobuild.publish.model import PublishOptions, PublishResult
+from gobuild.publish.upload import publish
 from gobuild.report import NullReporter
 
 ARCHES = ("amd64", "arm64")

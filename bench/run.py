@@ -13,7 +13,7 @@ Sections (all run by default, in this order):
   incremental  the same fleet, warm: gobuild no-op, one function changed, the shared package
            changed, each next to a warm grouped `go build` after the same change; and a cache hit:
            a second clone with an empty GOCACHE building with --cache s3://... (local SeaweedFS).
-  package  packaging the fleet's binaries: gobuild.package.zip_bytes (libdeflate) against
+  package  packaging the fleet's binaries: gobuild.build.package.zip_bytes (libdeflate) against
            zipfile at zlib level 9; same inputs, time and total size.
   memory   200 functions (--memory-functions): the gobuild process's own peak RSS on a first
            build (GOCACHE warm for the standard library), no-ops and a shared-package change.
@@ -375,7 +375,7 @@ def _fleet_binaries(bench: Bench) -> list[Path]:
 
 
 def section_package(bench: Bench) -> Section:
-    from gobuild.package import DEFLATE_LEVEL, MODE_EXECUTABLE, ZipEntry, zip_bytes
+    from gobuild.build.package import DEFLATE_LEVEL, MODE_EXECUTABLE, ZipEntry, zip_bytes
 
     binaries = [p.read_bytes() for p in _fleet_binaries(bench)]
 
@@ -409,7 +409,7 @@ def section_package(bench: Bench) -> Section:
     lib_cpu = statistics.median(c for _, c, _ in lib_runs)
     zlib_row = Sample.of("zipfile, zlib level 9", [Usage(seconds=s) for s, _, _ in zlib_runs],
                          note=f"{zlib_size / 1e6:.1f} MB; CPU {zlib_cpu:.2f} s")
-    lib_row = Sample.of(f"gobuild.package.zip_bytes, libdeflate level {DEFLATE_LEVEL}",
+    lib_row = Sample.of(f"gobuild.build.package.zip_bytes, libdeflate level {DEFLATE_LEVEL}",
                         [Usage(seconds=s) for s, _, _ in lib_runs],
                         note=f"{lib_size / 1e6:.1f} MB ({100 * (lib_size / zlib_size - 1):+.2f}% vs zlib 9); "
                              f"CPU {lib_cpu:.2f} s")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gobuild.errors import ManifestError, UsageError
+from gobuild.lambda_facts import DEFAULT_OUT_DIR
 from gobuild.manifest import NAME_PATTERN, go_package_names
 
 
@@ -45,7 +46,7 @@ def render(found: tuple[Found, ...], architectures: tuple[str, ...]) -> str:
     arch_list = ", ".join(f'"{a}"' for a in architectures)
     lines = [
         "# gobuild manifest: see gobuild.toml.example for every key.",
-        'out_dir = "dist"',
+        f'out_dir = "{DEFAULT_OUT_DIR}"',
         "",
         "[defaults]",
         f"architectures = [{arch_list}]",

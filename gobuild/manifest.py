@@ -7,6 +7,7 @@ or the line for TOML syntax errors, and says how to fix it. Nothing here runs Go
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -15,17 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from gobuild.errors import ManifestError
+from gobuild.lambda_facts import (
+    ARCH_SPELLINGS,
+    DEFAULT_ARCHITECTURES,
+    DEFAULT_LDFLAGS,
+    DEFAULT_OUT_DIR,
+    DEFAULT_TAGS,
+    MANIFEST_NAME,
+    arch_name,
+    out_dir_of,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-MANIFEST_NAME = "gobuild.toml"
-ARCHITECTURES = ("amd64", "arm64")
-ARCH_ALIASES = {"x86_64": "amd64", "amd64": "amd64", "arm64": "arm64"}
-DEFAULT_TAGS = ("lambda.norpc",)
-DEFAULT_LDFLAGS = "-s -w"
 # Lambda function names: letters, digits, hyphens, underscores; we also allow dots.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_.]+")
@@ -39,7 +45,7 @@ RESERVED_ENV = {
 
 FUNCTION_DEFAULTS: dict[str, Any] = {
     "module_dir": ".",
-    "architectures": ["arm64"],
+    "architectures": list(DEFAULT_ARCHITECTURES),
     "tags": list(DEFAULT_TAGS),
     "ldflags": DEFAULT_LDFLAGS,
     "env": {},
@@ -133,13 +139,28 @@ def load_manifest(path: Path) -> Manifest:
 def parse_manifest(text: str, *, path: Path, label: str | None = None) -> Manifest:
     """Parses manifest text as if it were the file at `path` (relative paths resolve from it)."""
     checker = _Checker(label or path.name, path.parent)
+    return checker.manifest(parse_toml(text, checker.label), path)
+
+
+def parse_toml(text: str, label: str) -> dict[str, Any]:
+    """The one TOML reader of gobuild.toml files; a ManifestError names the file and line."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         line = re.search(r"at line (\d+)", str(error))
-        where = f"{checker.label}:{line.group(1)}" if line else checker.label
+        where = f"{label}:{line.group(1)}" if line else label
         raise ManifestError(f"{where}: invalid TOML: {error}", hint="fix the syntax at that line") from None
-    return checker.manifest(data, path)
+
+
+def out_dir_setting(root: Path) -> str:
+    """The `out_dir` of the manifest in folder `root`, as written (default dist); the default
+    when there is no readable manifest there."""
+    path = root / MANIFEST_NAME
+    try:
+        data = parse_toml(path.read_text(encoding="utf-8"), path.name)
+    except (OSError, UnicodeDecodeError, ManifestError):
+        return DEFAULT_OUT_DIR
+    return os.path.relpath(out_dir_of(str(path), data), os.path.realpath(root))
 
 
 class _Checker:
@@ -163,7 +184,7 @@ class _Checker:
 
     def manifest(self, data: dict[str, Any], path: Path) -> Manifest:
         self.known_keys(data, TOP_KEYS, "")
-        out_dir = self.string(data.get("out_dir", "dist"), "out_dir")
+        self.string(data.get("out_dir", DEFAULT_OUT_DIR), "out_dir")
         defaults_table = self.table(data.get("defaults", {}), "defaults")
         self.known_keys(defaults_table, tuple(FUNCTION_DEFAULTS), "defaults.")
         defaults = {**self.settings(FUNCTION_DEFAULTS, "(built-in)"), **self.settings(defaults_table, "defaults")}
@@ -179,7 +200,7 @@ class _Checker:
         self.unique_names(functions)
         return Manifest(
             path=path,
-            out_dir=(self.root / out_dir).resolve(),
+            out_dir=Path(out_dir_of(str(path), data)),
             functions=functions,
             publish=self.publish(self.table(data.get("publish", {}), "publish")),
             cache=self.cache(self.table(data.get("cache", {}), "cache")),
@@ -245,7 +266,8 @@ class _Checker:
         if directory != module_dir and module_dir not in directory.parents:
             raise self.fail(key, f"{value!r} is outside the module at {module_dir}", "point it inside module_dir")
         if not directory.is_dir():
-            raise self.fail(key, f"{value!r} does not exist ({directory})", "check the path; it is relative to module_dir")
+            raise self.fail(key, f"{value!r} does not exist ({directory})",
+                            "check the path; it is relative to module_dir")
         clauses = go_package_names(directory)
         if not clauses:
             raise self.fail(key, f"{value!r} holds no Go files", "point it at a folder with a main package")
@@ -261,13 +283,14 @@ class _Checker:
     def architectures(self, value: Any, key: str) -> tuple[str, ...]:
         items = self.string_list(value, key)
         if not items:
-            raise self.fail(key, "is empty", "list at least one of amd64, arm64")
+            raise self.fail(key, "is empty", f"list at least one of {ARCH_SPELLINGS}")
         result: list[str] = []
         for item in items:
-            if item not in ARCH_ALIASES:
-                raise self.fail(key, f"{item!r} is not one of amd64, arm64 (x86_64)", None)
-            if ARCH_ALIASES[item] not in result:
-                result.append(ARCH_ALIASES[item])
+            name = arch_name(item)
+            if name is None:
+                raise self.fail(key, f"{item!r} is not one of {ARCH_SPELLINGS}", None)
+            if name not in result:
+                result.append(name)
         return tuple(sorted(result))
 
     def tags(self, value: Any, key: str) -> tuple[str, ...]:

@@ -17,49 +17,29 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
+
+from gobuild import lines
+from gobuild.files import RACY_SECONDS, find_go, stat_key, write_atomic
+from gobuild.lambda_facts import MANIFEST_NAME, out_dir_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 RECORD_NAME = os.path.join(".gobuild", "noop.json")
 DISABLE = "GOBUILD_NOOP"  # GOBUILD_NOOP=0 always runs the full build
-# A source changed this close to the build's start may change again within one mtime tick.
-RACY_SECONDS = 2.0
 MAX_SELECTIONS = 8
-DEFAULT_OUT_DIR = "dist"
 _ENV_NAMES = ("SOURCE_DATE_EPOCH", "PATH", "HOME", "XDG_CONFIG_HOME")
-_OUT_DIR_LINE = re.compile(r"""^\s*out_dir\s*=\s*(?:"([^"\\]*)"|'([^']*)')\s*(?:#.*)?$""")
+# gobuild's own code: an upgrade (or an edit, in a checkout) rewrites these, and a record made
+# by other code must not answer for this one.
+_OWN_FILES = tuple(os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+                   for name in ("__init__.py", "noop.py", "lines.py", "lambda_facts.py"))
 _VALUE_OPTIONS = {"-C": "directory", "--directory": "directory", "-m": "manifest", "--manifest": "manifest",
                   "-j": "jobs", "--jobs": "jobs", "--only": "only", "--arch": "arch"}
-
-
-def stat_key(path: str) -> list[int] | None:
-    """What stands in for a file's content: size, mtime and inode (None when it is missing)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
-
-
-def find_go(environ: Mapping[str, str]) -> str | None:
-    """The go binary gobuild runs: $GOBUILD_GO, else the first `go` on PATH."""
-    chosen = environ.get("GOBUILD_GO")
-    if chosen:
-        return chosen
-    names = ("go.exe", "go") if sys.platform == "win32" else ("go",)
-    for folder in environ.get("PATH", os.defpath).split(os.pathsep):
-        for name in names:
-            path = os.path.join(folder, name)
-            if folder and os.path.isfile(path) and os.access(path, os.X_OK):
-                return path
-    return None
 
 
 def selection_key(manifest_path: str, only: Iterable[str], arch: str | None) -> str:
@@ -103,26 +83,11 @@ def go_version(go: str, module_dir: str, environ: Mapping[str, str]) -> str | No
     return output.decode("utf-8", "replace").strip() if status == 0 else None
 
 
-def out_dir_of(manifest_path: str, text: str) -> str:
-    """Where the manifest puts its output, from a top-level `out_dir = "..."` line.
-
-    A line scan, not a TOML parser: the record found there is only used if it names this
-    manifest with an unchanged stat, and the build that wrote it parsed the manifest fully."""
-    value = DEFAULT_OUT_DIR
-    for line in text.splitlines():
-        if line.lstrip().startswith("["):
-            break
-        match = _OUT_DIR_LINE.match(line)
-        if match:
-            value = match.group(1) if match.group(1) is not None else match.group(2)
-    return os.path.realpath(os.path.join(os.path.dirname(os.path.realpath(manifest_path)), value))
-
-
 def parse_build_args(argv: Sequence[str]) -> dict[str, object] | None:
     """The options of a plain `gobuild build ...`; None for anything else (the full CLI decides)."""
     if not argv or argv[0] != "build":
         return None
-    found: dict[str, object] = {"directory": ".", "manifest": "gobuild.toml", "only": [], "arch": None,
+    found: dict[str, object] = {"directory": ".", "manifest": MANIFEST_NAME, "only": [], "arch": None,
                                 "quiet": False}
     rest = list(argv[1:])
     while rest:
@@ -130,12 +95,12 @@ def parse_build_args(argv: Sequence[str]) -> dict[str, object] | None:
         if arg in ("-q", "--quiet"):
             found["quiet"] = True
             continue
-        name, value = (arg.split("=", 1) + [None])[:2] if arg.startswith("--") else (arg, None)
+        name, value = ([*arg.split("=", 1), None])[:2] if arg.startswith("--") else (arg, None)
         option = _VALUE_OPTIONS.get(name or "")
         if option is None:
             return None
         if value is None:
-            if not rest or rest[0].startswith("-") and rest[0] != "-":
+            if not rest or (rest[0].startswith("-") and rest[0] != "-"):
                 return None
             value = rest.pop(0)
         if option == "only":
@@ -156,20 +121,31 @@ def check(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
     if args is None:
         return None
     manifest = os.path.join(str(args["directory"]), str(args["manifest"]))
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
-        with open(manifest, encoding="utf-8") as handle:
-            text = handle.read()
-        with open(os.path.join(out_dir_of(manifest, text), RECORD_NAME), encoding="utf-8") as handle:
+        with open(manifest, "rb") as handle:
+            data = tomllib.load(handle)
+        with open(os.path.join(out_dir_of(manifest, data), RECORD_NAME), encoding="utf-8") as handle:
             record = json.load(handle)
         entry = record["selections"][selection_key(manifest, args["only"], args["arch"])]  # type: ignore[arg-type]
-        if record["version"] != RECORD_VERSION or record["gobuild"] != _gobuild_version():
+        if record["version"] != RECORD_VERSION or not _unchanged(entry, environ):
             return None
-        if not _unchanged(entry, environ):
-            return None
-        shown = entry["warnings"] if args["quiet"] else [*entry["warnings"], *entry["lines"], entry["summary"]]
-        return "".join(line + "\n" for line in shown)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return render(entry, quiet=bool(args["quiet"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None  # no usable record (a TOMLDecodeError is a ValueError): the full build decides
+
+
+def render(entry: dict[str, Any], *, quiet: bool) -> str:
+    """What the full build prints when every target is up to date, from a recorded entry."""
+    shown = [lines.warning_line(message) for message in entry["warnings"]]
+    if not quiet:
+        shown += [lines.result_line(label, True, "up to date", size=size) for label, size in entry["targets"]]
+        shown.append(lines.build_summary(zips=len(entry["targets"]), out_dir=entry["out_dir"],
+                                         go_version=entry["go"][2], up_to_date=len(entry["targets"])))
+    return "".join(line + "\n" for line in shown)
 
 
 def _unchanged(entry: dict[str, Any], environ: Mapping[str, str]) -> bool:
@@ -177,28 +153,29 @@ def _unchanged(entry: dict[str, Any], environ: Mapping[str, str]) -> bool:
         return False
     if any(stat_key(path) != recorded for path, recorded in entry["stats"].items()):
         return False
+    if [stat_key(path) for path in _OWN_FILES] != entry["gobuild"]:
+        return False
     go_path, module_dir, version = (str(value) for value in entry["go"])
     return find_go(environ) == go_path and go_version(go_path, module_dir, environ) == version
 
 
 def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str, str, str],
            sources: Iterable[str], outputs: Iterable[str], since: float,
-           warnings: Sequence[str], lines: Sequence[str], summary: str) -> bool:
+           warnings: Sequence[str], targets: Sequence[tuple[str, int]]) -> bool:
     """Records a successful build's answer for its selection; returns False (and forgets the
     selection) when a source changed too recently to trust its stat later, or when the record
     cannot be written.
 
     `go` is (go binary, module folder, Go version); `sources` are files and folders the build
     read (a folder's stat changes when a file is added or removed); `outputs` are files it
-    wrote or checked, whose recent mtimes are its own."""
+    wrote or checked, whose recent mtimes are its own; `targets` are (label, zip size) in the
+    order they are printed; `warnings` are the messages every build of them prints."""
     from pathlib import Path
-
-    from gobuild.package import write_atomic
 
     path = Path(out_dir) / RECORD_NAME
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        if document.get("version") != RECORD_VERSION or document.get("gobuild") != _gobuild_version():
+        if document.get("version") != RECORD_VERSION:
             raise ValueError("another version's record")
         selections = dict(document["selections"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -209,19 +186,14 @@ def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str,
     if trusted:
         stats.update({p: stat_key(p) for p in outputs})
         selections[key] = {"environment": environment_digest(environ), "go": list(go), "stats": stats,
-                           "warnings": list(warnings), "lines": list(lines), "summary": summary,
+                           "gobuild": [stat_key(p) for p in _OWN_FILES], "out_dir": out_dir,
+                           "warnings": list(warnings), "targets": [list(t) for t in targets],
                            "recorded": time.time()}
         newest = sorted(selections, key=lambda k: selections[k].get("recorded", 0), reverse=True)
         selections = {k: selections[k] for k in newest[:MAX_SELECTIONS]}
-    document = {"version": RECORD_VERSION, "gobuild": _gobuild_version(), "selections": selections}
+    document = {"version": RECORD_VERSION, "selections": selections}
     try:
         write_atomic(path, json.dumps(document, sort_keys=True).encode())
     except OSError:
         return False  # only a shortcut is lost: the next build takes the full path
     return trusted
-
-
-def _gobuild_version() -> str:
-    from gobuild import __version__
-
-    return __version__

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gobuild.errors import UsageError
-from gobuild.manifest import ARCH_ALIASES, Function, Manifest
+from gobuild.lambda_facts import artifact_name, require_arch
+from gobuild.manifest import Function, Manifest
 
 # Go's isVersionElement: "v" and digits, but not v0... or v1.
 _MAJOR_VERSION = re.compile(r"v(?!0)(?!1$)[0-9]+")
@@ -36,7 +37,7 @@ class Target:
 
     @property
     def zip_name(self) -> str:
-        return f"{self.function.name}-{self.arch}.zip"
+        return artifact_name(self.function.name, self.arch)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,9 +107,7 @@ def select_targets(manifest: Manifest, *, only: Sequence[str] = (), arch: str | 
             raise UsageError(f"--only {name}: no such function in {manifest.path.name}", hint=hint)
     wanted_arch = None
     if arch is not None:
-        if arch not in ARCH_ALIASES:
-            raise UsageError(f"--arch {arch}: not one of amd64, arm64 (x86_64)")
-        wanted_arch = ARCH_ALIASES[arch]
+        wanted_arch = require_arch(arch)
     targets = [
         Target(function=f, arch=a)
         for f in manifest.functions

@@ -16,13 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from gobuild.elf import is_elf
+from gobuild.build.package import (
+    DOS_EPOCH,
+    MODE_EXECUTABLE,
+    MODE_REGULAR,
+    ZipEntry,
+    write_zip,
+    zip_bytes,
+)
+from gobuild.check.elf import is_elf
+from gobuild.check.verify import Finding, read_entry, verify_bytes
 from gobuild.errors import UsageError, VerifyError
-from gobuild.package import DOS_EPOCH, MODE_EXECUTABLE, MODE_REGULAR, ZipEntry, write_zip, zip_bytes
-from gobuild.verify import Finding, read_entry, verify_bytes
-
-# Lambda unzips at most 250 MiB; refuse to inflate more than that from an old archive.
-MAX_UNZIPPED = 250 * 1024 * 1024
+from gobuild.lambda_facts import UNZIPPED_LIMIT, artifact_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,7 +80,7 @@ def _read(source: Path) -> dict[str, tuple[bytes, int]]:
     try:
         with open(source, "rb") as handle, zipfile.ZipFile(handle) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
-            if sum(i.file_size for i in infos) > MAX_UNZIPPED:
+            if sum(i.file_size for i in infos) > UNZIPPED_LIMIT:
                 raise VerifyError(f"{source}: unzips to more than Lambda's 250 MiB")
             result: dict[str, tuple[bytes, int]] = {}
             for info in infos:
@@ -121,7 +126,7 @@ def _choose(source: Path, binaries: dict[str, bytes], handlers: Sequence[str], e
 
 
 def _destination(source: Path, output: Path | None, handler: str, arch: str, every: bool) -> Path:
-    name = f"{handler}-{arch}.zip"
+    name = artifact_name(handler, arch)
     if output is None:
         return source.parent / name
     if every or output.is_dir():

@@ -163,7 +163,7 @@ class Bucket:
             raise self.error(error, "HeadObject", key) from None
         except BotoCoreError as error:
             raise self.error(error, "HeadObject", key) from None
-        checksum = response.get("ChecksumSHA256")
+        checksum: str | None = response.get("ChecksumSHA256")
         # A multipart upload's checksum is a checksum of part checksums ("...-3"): not comparable.
         if checksum and ("-" in checksum or response.get("ChecksumType") == "COMPOSITE"):
             checksum = None
@@ -213,11 +213,11 @@ class Bucket:
 
     def _put(self, key: str, body: BinaryIO, code_sha256: str, metadata: Mapping[str, str],
              extra: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = self.client.put_object(
+        response = self.client.put_object(
             Bucket=self.name, Key=key, Body=body, ContentType="application/zip",
             ChecksumSHA256=code_sha256, Metadata=dict(metadata), **extra,
         )
-        return response
+        return dict(response)
 
     def redact(self, text: str) -> str:
         """`text` without the secret key, the session token or user:password in a URL."""

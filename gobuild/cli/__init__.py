@@ -15,8 +15,14 @@ from gobuild.cli.app import main as _run_app
 
 # Command word → the module that registers it on `app`.
 MODULES = {
-    "init": "build", "build": "build", "merge": "build", "publish": "publish", "invoke": "invoke",
-    "verify": "verify", "migrate": "migrate", "repack": "repack",
+    "init": "build",
+    "build": "build",
+    "merge": "build",
+    "publish": "publish",
+    "invoke": "invoke",
+    "verify": "verify",
+    "migrate": "migrate",
+    "repack": "repack",
 }
 
 

@@ -6,11 +6,12 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from gobuild.errors import EXIT_BAD_INPUT, GobuildError
+from gobuild.lambda_facts import MANIFEST_NAME
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,9 +26,10 @@ app = typer.Typer(
 
 T = TypeVar("T")
 
-MANIFEST_NAME = "gobuild.toml"
-DirOption = typer.Option(Path("."), "-C", "--directory", help="Run as if started in this folder.")
-ManifestOption = typer.Option(Path(MANIFEST_NAME), "-m", "--manifest", help="Manifest file, relative to -C.")
+DirOption = Annotated[Path, typer.Option("-C", "--directory", help="Run as if started in this folder.")]
+ManifestOption = Annotated[Path, typer.Option("-m", "--manifest", help="Manifest file, relative to -C.")]
+HERE = Path(".")
+MANIFEST = Path(MANIFEST_NAME)
 
 
 def manifest_file(directory: Path, manifest: Path) -> Path:
@@ -59,7 +61,7 @@ class State:
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
     State.debug = debug
 

@@ -6,49 +6,65 @@ import os
 import platform
 import shutil
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gobuild.cli.app import DirOption, ManifestOption, app, err_console, manifest_file, print_json, run
+from gobuild.cli.app import (
+    HERE,
+    MANIFEST,
+    DirOption,
+    ManifestOption,
+    app,
+    err_console,
+    manifest_file,
+    print_json,
+    run,
+)
 from gobuild.cli.render import PlainReporter
 from gobuild.errors import InvokeError
+from gobuild.lambda_facts import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
-    from gobuild.invoke import InvocationResult
-
-# Lambda's default function timeout (gobuild.invoke.DEFAULT_TIMEOUT; not imported at start-up).
-DEFAULT_TIMEOUT = 3.0
+    from gobuild.invoke.results import InvocationResult
 
 
 @app.command("invoke")
 def invoke_command(
-    target: str = typer.Argument(..., metavar="FUNCTION|ZIP", help="A function of the manifest, or a .zip path."),
-    arch: Optional[str] = typer.Option(None, "--arch", help="amd64 or arm64, for a function built for both."),
-    events: list[str] = typer.Option(
-        [], "--event", "-e",
-        help="Inline JSON, a JSON file, or - for stdin. Repeat to invoke the same warm process in turn.",
-    ),
-    env: list[str] = typer.Option([], "--env", help="NAME=VALUE for the function's environment (repeatable)."),
-    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", help="Seconds before the invocation is killed."),
-    directory: Path = DirOption,
-    manifest: Path = ManifestOption,
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON report on stdout instead of responses."),
+    target: Annotated[str, typer.Argument(metavar="FUNCTION|ZIP", help="A function of the manifest, or a .zip path.")],
+    arch: Annotated[str | None, typer.Option("--arch", help="amd64 or arm64, for a function built for both.")] = None,
+    events: Annotated[
+        list[str],
+        typer.Option(
+            "--event",
+            "-e",
+            help="Inline JSON, a JSON file, or - for stdin. Repeat to invoke the same warm process in turn.",
+        ),
+    ] = [],
+    env: Annotated[
+        list[str], typer.Option("--env", help="NAME=VALUE for the function's environment (repeatable).")
+    ] = [],
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds before the invocation is killed.")
+    ] = DEFAULT_TIMEOUT,
+    directory: DirOption = HERE,
+    manifest: ManifestOption = MANIFEST,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON report on stdout instead of responses.")
+    ] = False,
 ) -> None:
     """Run a function locally through the Lambda Runtime API: responses on stdout, logs on stderr."""
     # Imported here: the Runtime API server is only needed when invoking.
-    from gobuild.invoke import (
-        InvokeSession,
-        InvokeSettings,
+    from gobuild.invoke.inputs import (
         check_timeout,
         default_region,
         host_arch,
         parse_env_assignments,
         parse_events,
-        report_document,
         resolve_target,
     )
+    from gobuild.invoke.results import InvokeSettings, report_document
+    from gobuild.invoke.session import InvokeSession
 
     def action() -> None:
         environ = os.environ
@@ -62,8 +78,12 @@ def invoke_command(
         payloads = parse_events(events, read_stdin=sys.stdin.buffer.read, cwd=directory)
         reporter = WarningsReporter(err_console)
         resolved = resolve_target(
-            target, manifest_path=manifest_file(directory, manifest), cwd=directory, arch=arch,
-            host=settings.host_arch, reporter=reporter,
+            target,
+            manifest_path=manifest_file(directory, manifest),
+            cwd=directory,
+            arch=arch,
+            host=settings.host_arch,
+            reporter=reporter,
         )
         results: list[InvocationResult] = []
         with InvokeSession(target=resolved, settings=settings, log_sink=write_log, reporter=reporter) as session:

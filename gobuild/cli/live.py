@@ -10,7 +10,8 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from gobuild.cli.render import PlainReporter, human_size
+from gobuild.cli.render import PlainReporter
+from gobuild.lines import human_size
 
 
 class LiveReporter(PlainReporter):
@@ -52,7 +53,7 @@ class LiveReporter(PlainReporter):
         self.live.update(self._table())
 
     def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
-        _, started, _ = self.rows.get(task, ("", time.monotonic(), ""))
+        _, _started, _ = self.rows.get(task, ("", time.monotonic(), ""))
         state = f"[green]{escape(detail)}[/green]" if ok else f"[red]{escape(detail)}[/red]"
         size = human_size(int(fields["size"])) if "size" in fields else ""
         self.rows[task] = (state, 0.0, size)

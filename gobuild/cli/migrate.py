@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gobuild.cli.app import app, print_json, run
 from gobuild.errors import EXIT_FAILED, UsageError
-
-# gobuild.migrate.model.TARGET_RUNTIME; importing it would load ruamel.yaml at start-up.
-TARGET_RUNTIME = "provided.al2023"
+from gobuild.lambda_facts import TARGET_RUNTIME
 
 if TYPE_CHECKING:
     from gobuild.migrate import MigrationReport
@@ -25,23 +23,25 @@ PathsArgument = typer.Argument(
 @app.command("migrate")
 def migrate_command(
     paths: list[Path] = PathsArgument,
-    check: bool = typer.Option(
-        False, "--check", help="Change nothing; exit 1 when anything would change."
-    ),
-    diff: bool = typer.Option(
-        False, "--diff", help="Change nothing; show a unified diff (the default)."
-    ),
-    write: bool = typer.Option(False, "--write", help="Edit the files in place (atomically)."),
-    to: str = typer.Option(TARGET_RUNTIME, "--to", help="Target runtime."),
-    arch: str | None = typer.Option(None, "--arch", help="Set Architectures: arm64 or x86_64."),
-    build: str = typer.Option(
-        "sam", "--build", help="How functions are built afterwards: sam, gobuild or makefile."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 when anything would change.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Change nothing; show a unified diff (the default).")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Edit the files in place (atomically).")] = False,
+    to: Annotated[str, typer.Option("--to", help="Target runtime.")] = TARGET_RUNTIME,
+    arch: Annotated[str | None, typer.Option("--arch", help="Set Architectures: arm64 or x86_64.")] = None,
+    build: Annotated[
+        str, typer.Option("--build", help="How functions are built afterwards: sam, gobuild or makefile.")
+    ] = "sam",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Move SAM/CloudFormation, serverless.yml and Terraform to provided.al2023; report the rest."""
     # Imported here: ruamel.yaml is not needed by any other command.
-    from gobuild.migrate import MigrateOptions, migrate, render_document, render_output, write_report
+    from gobuild.migrate import (
+        MigrateOptions,
+        migrate,
+        render_document,
+        render_output,
+        write_report,
+    )
 
     mode = _mode(check=check, diff=diff, write=write)
     options = MigrateOptions(runtime=to, arch=arch, build=build)

@@ -1,6 +1,6 @@
-"""Reporter implementations: a rich live table on a terminal (gobuild.cli.live), plain lines
-otherwise, nothing on screen for --json, and the shared log file written through
-concurrent-log-handler. rich and the log handler are imported when first needed.
+"""Plain reporters: one line per finished task on stderr (pipes, CI logs, `make`), and the
+shared log file written through concurrent-log-handler. rich and the log handler are imported
+when first needed. gobuild.cli.output chooses between these and the live table.
 """
 
 from __future__ import annotations
@@ -8,14 +8,12 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import sys
 import threading
 import time
-from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gobuild.report import RecordingReporter, Reporter, TeeReporter
+from gobuild.lines import result_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,48 +21,6 @@ if TYPE_CHECKING:
     from gobuild.cli.app import LazyConsole
 
 LOG_NAME = "gobuild.log"
-
-
-def reporters(stack: ExitStack, out_dir: Path, command: str, *, as_json: bool,
-              quiet: bool = False) -> tuple[Reporter, RecordingReporter]:
-    """The reporter a command hands to the core: the log file, a recorder (warnings for --json),
-    and the screen: nothing with --json, a live table on a terminal, plain lines otherwise."""
-    log = LogReporter(out_dir, command)
-    stack.callback(log.close)
-    recorder = RecordingReporter()
-    chosen: list[Reporter] = [recorder, log]
-    if as_json:
-        pass  # stdout carries the JSON document; nothing else is printed
-    elif sys.stderr.isatty() and not quiet:
-        from rich.console import Console
-
-        from gobuild.cli.live import LiveReporter
-
-        chosen.append(stack.enter_context(LiveReporter(Console(stderr=True, highlight=False))))
-    else:
-        from gobuild.cli.app import err_console
-
-        chosen.append(PlainReporter(err_console, quiet=quiet))
-    return TeeReporter(*chosen), recorder
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
-        value /= 1024
-    return f"{size} B"
-
-
-def plain_line(task: str, ok: bool, detail: str = "", **fields: Any) -> str:
-    """One finished task as a line of text: mark, task, detail, size and time."""
-    extra = ""
-    if "size" in fields:
-        extra = f"  {human_size(int(fields['size']))}"
-    if "seconds" in fields:
-        extra += f"  {fields['seconds']:.1f}s"
-    return f"{'ok  ' if ok else 'FAIL'} {task:<28} {detail}{extra}"
 
 
 class PlainReporter:
@@ -85,7 +41,16 @@ class PlainReporter:
             return
         from rich.text import Text
 
-        line = Text(plain_line(task, ok, detail, **fields))
+        size, seconds = fields.get("size"), fields.get("seconds")
+        line = Text(
+            result_line(
+                task,
+                ok,
+                detail,
+                size=None if size is None else int(size),
+                seconds=None if seconds is None else float(seconds),
+            )
+        )
         line.stylize("green" if ok else "red", 0, 4)
         self.console.print(line)
         if not ok and fields.get("output"):
@@ -125,8 +90,9 @@ class LogReporter:
         logger = logging.getLogger(f"gobuild.log.{os.getpid()}.{id(self)}")
         logger.propagate = False
         logger.setLevel(logging.INFO)
-        handler = ConcurrentRotatingFileHandler(str(self.path), maxBytes=5 * 1024 * 1024, backupCount=2,
-                                                encoding="utf-8")
+        handler = ConcurrentRotatingFileHandler(
+            str(self.path), maxBytes=5 * 1024 * 1024, backupCount=2, encoding="utf-8"
+        )
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
         try:
@@ -142,8 +108,9 @@ class LogReporter:
     def progress(self, task: str, detail: str) -> None:
         self.add(f"{task} {detail}")
         if detail == "compiling" and self.preload is None:
-            self.preload = threading.Thread(target=importlib.import_module, args=("concurrent_log_handler",),
-                                            daemon=True)
+            self.preload = threading.Thread(
+                target=importlib.import_module, args=("concurrent_log_handler",), daemon=True
+            )
             self.preload.start()
 
     def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:

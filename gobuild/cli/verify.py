@@ -13,7 +13,7 @@ from rich.markup import escape
 from gobuild.cli.app import app, print_json, run
 
 if TYPE_CHECKING:
-    from gobuild.verify import Finding, Report
+    from gobuild.check.verify import Finding, Report
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -31,9 +31,7 @@ ZipsArgument = typer.Argument(
     help="Zip files to check.",
     show_default=False,
 )
-ArchOption = typer.Option(
-    "--arch", help="The function's architecture; the bootstrap must match it."
-)
+ArchOption = typer.Option("--arch", help="The function's architecture; the bootstrap must match it.")
 JsonOption = typer.Option("--json", help="Print one JSON document on stdout.")
 StrictOption = typer.Option("--strict", help="Fail on warnings too.")
 
@@ -61,7 +59,7 @@ def verify_command(
 
 def check(path: Path, arch: str | None) -> Report:
     """Verifies one zip; a GobuildError becomes the usual red line and exit code."""
-    from gobuild.verify import verify_zip  # imported here: only verify needs it at start-up
+    from gobuild.check.verify import verify_zip  # imported here: only verify needs it at start-up
 
     return run(lambda: verify_zip(path, arch=arch))
 

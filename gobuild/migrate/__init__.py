@@ -11,14 +11,15 @@ from __future__ import annotations
 import difflib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from gobuild.errors import MigrateError, UsageError
+from gobuild.files import write_atomic
+from gobuild.lambda_facts import MANIFEST_NAME
 from gobuild.migrate import makefile, sam, scan, serverless, terraform
-from gobuild.migrate.functions import MANIFEST_NAME, append_functions
+from gobuild.migrate.functions import append_functions
 from gobuild.migrate.model import (
     BUILD_MODES,
     LAMBDA_ARCHES,
@@ -302,18 +303,9 @@ def _write_atomically(update: FileUpdate) -> None:
             f"{update.path}: changed since it was read; nothing written to it", "run migrate again"
         )
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _default_mode()
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
     try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(update.after.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        write_atomic(target, update.after.encode("utf-8"), mode=mode)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise MigrateError(
             f"{update.path}: cannot write: {error.strerror}", "the file was left as it was"
         ) from None

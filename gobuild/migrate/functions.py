@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gobuild.manifest import go_package_names
+from gobuild.errors import ManifestError
+from gobuild.lambda_facts import artifact_name
+from gobuild.manifest import go_package_names, out_dir_setting, parse_toml
 from gobuild.migrate.model import ManifestFunction, Notice, TemplateSyntaxError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
-MANIFEST_NAME = "gobuild.toml"
-DEFAULT_OUT_DIR = "dist"
 # Handler values that name no particular binary: the go1.x default and the new one.
 _GENERIC_BINARIES = {"", "main", "bootstrap", "handler"}
 
@@ -82,20 +76,12 @@ def kebab(identifier: str) -> str:
 
 def out_dir(root: Path) -> str:
     """gobuild's output folder for the manifest at `root` (`out_dir`, default dist)."""
-    manifest = root / MANIFEST_NAME
-    if not manifest.is_file():
-        return DEFAULT_OUT_DIR
-    try:
-        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return DEFAULT_OUT_DIR
-    value = data.get("out_dir", DEFAULT_OUT_DIR)
-    return value if isinstance(value, str) else DEFAULT_OUT_DIR
+    return out_dir_setting(root)
 
 
 def artifact_path(root: Path, name: str, arch: str) -> Path:
     """Where `gobuild build` writes the zip of one function for one GOARCH."""
-    return root / out_dir(root) / f"{name}-{arch}.zip"
+    return root / out_dir(root) / artifact_name(name, arch)
 
 
 def relative_path(path: Path, start: Path) -> str:
@@ -163,11 +149,9 @@ def _merge(functions: Sequence[ManifestFunction]) -> list[ManifestFunction]:
 def _declared_functions(path: Path, text: str) -> dict[str, set[str]]:
     """Names already in the manifest, each with its architectures."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise TemplateSyntaxError(
-            f"{path}: invalid TOML: {error}", "fix the file; nothing was changed"
-        ) from None
+        data = parse_toml(text, str(path))
+    except ManifestError as error:
+        raise TemplateSyntaxError(error.message, "fix the file; nothing was changed") from None
     tables = data.get("function", [])
     declared: dict[str, set[str]] = {}
     for table in tables if isinstance(tables, list) else []:

@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gobuild.errors import EXIT_BAD_INPUT, MigrateError
+from gobuild.lambda_facts import HANDLER, LAMBDA_DEFAULT_ARCH, OLD_RUNTIMES, TARGET_RUNTIME, Arch
 
-TARGET_RUNTIME = "provided.al2023"
-OLD_RUNTIMES = ("go1.x", "provided.al2")
+__all__ = ["HANDLER", "OLD_RUNTIMES", "TARGET_RUNTIME"]  # shared by every migrate module through here
+
 BUILD_MODES = ("sam", "gobuild", "makefile")
-LAMBDA_ARCHES = ("arm64", "x86_64")
+LAMBDA_ARCHES = tuple(sorted(a.lambda_name for a in Arch.all()))
 # Lambda's architecture names → Go's GOARCH, which names gobuild's zips.
-GOARCH = {"x86_64": "amd64", "arm64": "arm64"}
-HANDLER = "bootstrap"
+GOARCH = {a.lambda_name: a.goarch for a in Arch.all()}
+# What Lambda assumes when a function names no architecture.
+DEFAULT_ARCH = LAMBDA_DEFAULT_ARCH.lambda_name
 
 
 class TemplateSyntaxError(MigrateError):

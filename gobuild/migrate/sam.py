@@ -24,6 +24,7 @@ from gobuild.migrate.functions import (
     relative_path,
 )
 from gobuild.migrate.model import (
+    DEFAULT_ARCH,
     GOARCH,
     HANDLER,
     OLD_RUNTIMES,
@@ -37,7 +38,6 @@ from gobuild.migrate.model import (
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
-DEFAULT_ARCH = "x86_64"
 
 
 def is_template(text: str) -> bool:

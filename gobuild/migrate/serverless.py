@@ -20,6 +20,7 @@ from gobuild.migrate.functions import (
     relative_path,
 )
 from gobuild.migrate.model import (
+    DEFAULT_ARCH,
     GOARCH,
     HANDLER,
     OLD_RUNTIMES,
@@ -31,7 +32,6 @@ from gobuild.migrate.model import (
 )
 
 FILE_NAMES = ("serverless.yml", "serverless.yaml")
-DEFAULT_ARCH = "x86_64"
 
 _STEPS = {
     "gobuild": "Run `gobuild build` to write the zips package.artifact now names, "

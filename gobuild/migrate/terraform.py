@@ -20,6 +20,7 @@ from gobuild.migrate.functions import (
     relative_path,
 )
 from gobuild.migrate.model import (
+    DEFAULT_ARCH,
     GOARCH,
     HANDLER,
     OLD_RUNTIMES,
@@ -35,7 +36,6 @@ from gobuild.migrate.model import (
 )
 
 RESOURCE_TYPE = "aws_lambda_function"
-DEFAULT_ARCH = "x86_64"
 _OPENERS = {"{": "}", "[": "]", "(": ")"}
 _CLOSERS = {"}", "]", ")"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")

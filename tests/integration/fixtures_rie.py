@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from gobuild.package import ZipEntry, write_zip
+from gobuild.build.package import ZipEntry, write_zip
 from testdata.make_broken_zips import make_all
 
 RIE_PACKAGE = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"

@@ -11,7 +11,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-
 from tests.integration.fixtures_build import copy_example, gobuild
 
 EXPECTED = {"orders-amd64.zip", "orders-arm64.zip", "payments-arm64.zip", "inventory-arm64.zip",

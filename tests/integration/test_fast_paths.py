@@ -20,7 +20,6 @@ from tests.integration.fixtures_build import go_shim, gobuild
 from tests.integration.test_incremental import ALL, rebuilt, snapshot
 
 
-
 def run(project: Path, env: dict[str, str], *args: str) -> str:
     proc = gobuild("build", "-C", str(project), *args, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -93,7 +92,7 @@ def test_any_change_falls_back_to_the_full_build(project: Path, tmp_path: Path, 
     change(project)
     output = run(project, env)
     assert full_build_ran(calls(log))
-    assert {n for n in rebuilt(before, snapshot(project))} == rebuilt_zips
+    assert set(rebuilt(before, snapshot(project))) == rebuilt_zips
     assert f"{len(rebuilt_zips)} built" in output or not rebuilt_zips
 
 

@@ -75,7 +75,7 @@ def test_one_function_changed_rebuilds_only_its_zips(project: Path, go_log) -> N
 
 
 def test_shared_package_changed_rebuilds_only_its_importers(project: Path, go_log) -> None:
-    env, log = go_log
+    env, _log = go_log
     build(project, env)
     before = snapshot(project)
     shared = project / "internal/shop/shop.go"

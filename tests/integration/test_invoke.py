@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gobuild.package import ZipEntry, write_zip
+from gobuild.build.package import ZipEntry, write_zip
 from tests.integration.fixtures_build import gobuild
 from tests.integration.fixtures_rie import arm64_runner
 

@@ -153,7 +153,7 @@ def test_arm64_through_qemu_answers_as_under_rie(
 ) -> None:
     runner = arm64_runner()
     zip_path = built_example / "dist" / "orders-arm64.zip"
-    events = SHOP_EVENTS[:3] + ['{"crash": true}']
+    events = [*SHOP_EVENTS[:3], '{"crash": true}']
     mine = ours(zip_path, events)
     assert_same_answers(
         mine,

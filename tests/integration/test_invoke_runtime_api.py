@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gobuild.runtime_api import (
+from gobuild.invoke.runtime_api import (
     MAX_RESPONSE_BYTES,
     InitFailed,
     Invocation,

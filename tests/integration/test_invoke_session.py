@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from gobuild.build.package import ZipEntry, write_zip
 from gobuild.errors import InvokeError
-from gobuild.invoke import InvocationResult, InvokeSession, InvokeSettings, InvokeTarget, host_arch
-from gobuild.package import ZipEntry, write_zip
+from gobuild.invoke.inputs import InvokeTarget, host_arch
+from gobuild.invoke.results import InvocationResult, InvokeSettings
+from gobuild.invoke.session import InvokeSession
 from tests.integration.fixtures_rie import arm64_runner
 
 ORDER = b'{"item": "x", "quantity": 2}'

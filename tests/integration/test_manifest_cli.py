@@ -40,7 +40,7 @@ BAD_MANIFESTS = {
     "bad architecture": (
         'name = "payments"\n',
         'name = "payments"\narchitectures = ["x86"]\n',
-        "error: gobuild.toml: function[2].architectures: 'x86' is not one of amd64, arm64 (x86_64)",
+        "error: gobuild.toml: function[2].architectures: 'x86' is not one of amd64 (x86_64) or arm64 (aarch64)",
     ),
     "syntax error": (
         'out_dir = "dist"',
@@ -121,7 +121,7 @@ def test_init_with_an_invalid_arch_writes_no_manifest(project: Path, tmp_path: P
     (project / "gobuild.toml").unlink()
     result = gobuild("init", "-C", str(project), "--arch", "x86", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert "'x86' is not one of amd64, arm64 (x86_64)" in result.stderr
+    assert "'x86' is not one of amd64 (x86_64) or arm64 (aarch64)" in result.stderr
     assert not (project / "gobuild.toml").exists()
 
 

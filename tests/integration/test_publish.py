@@ -10,11 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
 from tests.conftest import REPO
 from tests.integration.fixtures_build import copy_example, gobuild
 from tests.integration.fixtures_s3 import bucket_contents, sha256_hex
-
 
 
 def publish(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

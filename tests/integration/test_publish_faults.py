@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from gobuild import package
-from gobuild.artifacts import load as load_artifacts_file
-from gobuild.publish import PublishOptions, publish
+from gobuild.build import package
+from gobuild.build.artifacts import load as load_artifacts_file
+from gobuild.publish.model import PublishOptions
+from gobuild.publish.upload import publish
 from gobuild.report import RecordingReporter
 from tests.integration.fixtures_build import gobuild
 from tests.integration.fixtures_s3 import (
@@ -28,7 +29,6 @@ from tests.integration.fixtures_s3 import (
     s3server,
     sha256_hex,
 )
-
 
 
 def run_publish(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -425,7 +425,8 @@ def test_server_without_conditional_writes_or_checksums(project: Path, s3_server
 def test_publishing_only_what_was_built_with_only(
     tmp_path: Path, bucket: str, s3_env: dict[str, str], s3_server: Any
 ) -> None:
-    from tests.integration.fixtures_build import copy_example, gobuild as run_gobuild
+    from tests.integration.fixtures_build import copy_example
+    from tests.integration.fixtures_build import gobuild as run_gobuild
 
     project = copy_example(tmp_path / "fresh")
     assert run_gobuild("build", "-C", str(project), "--only", "payments", "-q").returncode == 0

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gobuild.verify import AL2023_LOADERS
+from gobuild.check.verify import AL2023_LOADERS
 from tests.integration.fixtures_gobinaries import (
     ARCHES,
     COMMANDS,

@@ -1,4 +1,4 @@
-"""gobuild.elf and gobuild.buildinfo on hand-crafted ELF files (real Go binaries: integration)."""
+"""gobuild.check.elf and gobuild.check.buildinfo on hand-crafted ELF files (real Go binaries: integration)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from gobuild.buildinfo import (
+from gobuild.check.buildinfo import (
     BuildInfoError,
     Module,
     go_unquote,
     parse_modinfo,
     read_buildinfo,
 )
-from gobuild.elf import BytesSource, ElfError, FileSource, parse_elf
+from gobuild.check.elf import BytesSource, ElfError, FileSource, parse_elf
 from testdata.make_broken_zips import (
     EM_386,
     EM_AARCH64,

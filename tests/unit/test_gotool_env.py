@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gobuild.gotool import GoTool, clean_env
+from gobuild.build.gotool import GoTool, clean_env
 from gobuild.plan import BuildSettings
 
 USER = {"PATH": "/usr/local/go/bin:/usr/bin", "HOME": "/home/dev", "LANG": "C.UTF-8"}

@@ -12,19 +12,18 @@ from pathlib import Path
 import pytest
 
 from gobuild.errors import EXIT_ENVIRONMENT, ToolError
-from gobuild.invoke import (
+from gobuild.invoke.inputs import InvokeTarget
+from gobuild.invoke.results import (
     InvocationResult,
-    InvokeTarget,
     ProcessExited,
     TimedOut,
     describe_error,
     exit_reason,
     report_document,
-    runner_command,
     wait_for_answer,
     wait_until_ready,
 )
-from gobuild.runtime_api import (
+from gobuild.invoke.runtime_api import (
     ERROR_BODY_TRAILER,
     ERROR_TYPE_HEADER,
     BodyError,
@@ -37,6 +36,7 @@ from gobuild.runtime_api import (
     error_document,
     read_chunked,
 )
+from gobuild.invoke.taskroot import runner_command
 
 # ─── HTTP chunked bodies (Go's client sends every post this way) ────────────────────────
 
@@ -77,9 +77,9 @@ def test_chunked_body_over_the_limit_is_read_to_its_end() -> None:
 
 
 def test_chunked_body_past_the_discard_limit_stops_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gobuild.runtime_api
+    import gobuild.invoke.runtime_api
 
-    monkeypatch.setattr(gobuild.runtime_api, "DISCARD_LIMIT", 8)
+    monkeypatch.setattr(gobuild.invoke.runtime_api, "DISCARD_LIMIT", 8)
     with pytest.raises(BodyError) as caught:
         read_chunked(io.BytesIO(b"6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n"), limit=5)
     assert caught.value.too_large and not caught.value.drained

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from gobuild.build.package import ZipEntry, write_zip
 from gobuild.errors import InvokeError
-from gobuild.invoke import bootstrap_arch, entrypoint_problem, member_path, unpack_zip
-from gobuild.package import ZipEntry, write_zip
+from gobuild.invoke.taskroot import bootstrap_arch, entrypoint_problem, member_path, unpack_zip
 
 
 def raw_zip(path: Path, entries: list[tuple[str, bytes, int | None]]) -> Path:

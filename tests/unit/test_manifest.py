@@ -147,13 +147,13 @@ REFUSED = {
     # Architectures and tags.
     "bad architecture": (
         ORDERS + PAYMENTS + 'architectures = ["x86"]\n',
-        "gobuild.toml: function[2].architectures: 'x86' is not one of amd64, arm64 (x86_64)",
+        "gobuild.toml: function[2].architectures: 'x86' is not one of amd64 (x86_64) or arm64 (aarch64)",
         None,
     ),
     "no architecture": (
         ORDERS + "architectures = []\n",
         "gobuild.toml: function[1].architectures: is empty",
-        "list at least one of amd64, arm64",
+        "list at least one of amd64 (x86_64) or arm64 (aarch64)",
     ),
     # env.
     "CGO_ENABLED=1": (
@@ -393,7 +393,7 @@ def test_bad_value_in_defaults_is_reported_at_the_defaults_key(project: Path) ->
     error = refusal(project, '[defaults]\narchitectures = ["x86"]\n' + ORDERS)
     assert (
         error.message
-        == "gobuild.toml: defaults.architectures: 'x86' is not one of amd64, arm64 (x86_64)"
+        == "gobuild.toml: defaults.architectures: 'x86' is not one of amd64 (x86_64) or arm64 (aarch64)"
     )
 
 

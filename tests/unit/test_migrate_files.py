@@ -196,7 +196,7 @@ def test_nothing_to_add_leaves_the_manifest_alone(tmp_path: Path) -> None:
 
 
 def test_a_broken_manifest_is_reported_not_overwritten(tmp_path: Path) -> None:
-    with pytest.raises(TemplateSyntaxError, match="gobuild.toml: invalid TOML"):
+    with pytest.raises(TemplateSyntaxError, match=r"gobuild.toml:\d+: invalid TOML"):
         append_functions(
             tmp_path / "gobuild.toml", "[[function]\n", [_function(tmp_path, "x", "amd64")]
         )
@@ -214,8 +214,3 @@ def test_written_manifests_load_with_the_manifest_reader(case: str, tmp_path: Pa
         assert (folder / "input" / function.package).is_dir()
 
 
-def test_cli_default_runtime_matches_the_core() -> None:
-    from gobuild.cli import migrate as cli_migrate
-    from gobuild.migrate.model import TARGET_RUNTIME
-
-    assert cli_migrate.TARGET_RUNTIME == TARGET_RUNTIME

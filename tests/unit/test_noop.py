@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from gobuild import noop
-from gobuild.fingerprint import go_header
+from gobuild.build.fingerprint import go_header
+from gobuild.files import stat_key
+from gobuild.lambda_facts import out_dir_of
 
 
 @pytest.mark.parametrize("argv, expected", [
@@ -34,11 +36,11 @@ def test_anything_else_goes_to_the_full_cli(argv: list[str]) -> None:
     assert noop.parse_build_args(argv) is None
 
 
-def test_out_dir_is_read_from_a_top_level_line(tmp_path: Path) -> None:
+def test_out_dir_is_read_as_the_manifest_reads_it(tmp_path: Path) -> None:
     manifest = str(tmp_path / "gobuild.toml")
-    assert noop.out_dir_of(manifest, "[defaults]\nout_dir = 'x'\n") == str(tmp_path / "dist")
-    assert noop.out_dir_of(manifest, "# c\nout_dir = \"build/out\"  # where\n[defaults]\n") == str(tmp_path / "build/out")
-    assert noop.out_dir_of(manifest, "out_dir = 'single'\n") == str(tmp_path / "single")
+    assert out_dir_of(manifest, {"defaults": {"out_dir": "x"}}) == str(tmp_path / "dist")
+    assert out_dir_of(manifest, {"out_dir": "build/out"}) == str(tmp_path / "build/out")
+    assert out_dir_of(manifest, {"out_dir": "."}) == str(tmp_path)
 
 
 def test_selection_key_ignores_order_and_repeats_of_only(tmp_path: Path) -> None:
@@ -59,7 +61,7 @@ def test_environment_digest_follows_go_variables_only() -> None:
 
 def _record(out_dir: Path, key: str, sources: list[str], since: float) -> bool:
     return noop.record(str(out_dir), key, environ={}, go=("/usr/bin/go", "/m", "go1.26"), sources=sources,
-                       outputs=[], since=since, warnings=[], lines=["ok"], summary="done")
+                       outputs=[], since=since, warnings=[], targets=[("f/arm64", 10)])
 
 
 def test_a_recently_changed_source_is_not_trusted(tmp_path: Path) -> None:
@@ -71,7 +73,7 @@ def test_a_recently_changed_source_is_not_trusted(tmp_path: Path) -> None:
     os.utime(source, (time.time() - 60, time.time() - 60))
     assert _record(tmp_path / "dist", "k", [str(source)], since=time.time())
     entry = json.loads((tmp_path / "dist" / noop.RECORD_NAME).read_text())["selections"]["k"]
-    assert entry["stats"] == {str(source): noop.stat_key(str(source))}
+    assert entry["stats"] == {str(source): stat_key(str(source))}
     assert entry["go"] == ["/usr/bin/go", "/m", "go1.26"]
 
 
@@ -82,9 +84,9 @@ def test_only_the_newest_selections_are_kept(tmp_path: Path) -> None:
     assert sorted(kept) == sorted(f"k{i}" for i in range(3, noop.MAX_SELECTIONS + 3))
 
 
-def test_a_record_from_another_gobuild_version_is_ignored(tmp_path: Path) -> None:
+def test_a_record_of_another_format_is_ignored(tmp_path: Path) -> None:
     (tmp_path / ".gobuild").mkdir()
-    (tmp_path / noop.RECORD_NAME).write_text(json.dumps({"version": 0, "gobuild": "0.0.1", "selections": {"x": {}}}))
+    (tmp_path / noop.RECORD_NAME).write_text(json.dumps({"version": 1, "gobuild": "0.0.1", "selections": {"x": {}}}))
     assert _record(tmp_path, "k", [], since=time.time())
     assert list(json.loads((tmp_path / noop.RECORD_NAME).read_text())["selections"]) == ["k"]
 

@@ -16,18 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from gobuild.package import (
+from gobuild.build.package import (
     DOS_EPOCH,
     MODE_EXECUTABLE,
     MODE_REGULAR,
     ZipEntry,
     code_sha256,
     file_mode,
-    sha256_file,
     write_zip,
     zip_bytes,
     zip_timestamp,
 )
+from gobuild.files import sha256_file
 
 BOOTSTRAP = ZipEntry(name="bootstrap", data=b"\x7fELF" + bytes(4000), mode=MODE_EXECUTABLE)
 CONFIG = ZipEntry(name="config/app.json", data=b'{"table": "orders"}\n')

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gobuild.artifacts import Artifact, ArtifactsFile
+from gobuild.build.artifacts import Artifact, ArtifactsFile
 from gobuild.errors import UsageError
-from gobuild.publish import (
-    Published,
+from gobuild.publish.formats import (
     merge_published,
     parameter_prefix,
     parameters,
@@ -22,6 +21,7 @@ from gobuild.publish import (
     render_sam,
     render_tfvars,
 )
+from gobuild.publish.model import Published
 
 
 def entry(name: str, arch: str = "arm64", *, code: str = "Y29kZQ==", version: str | None = None,

@@ -9,25 +9,14 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from gobuild import package
-from gobuild.artifacts import Artifact, ArtifactsFile
-from gobuild.elf import ElfError, parse_elf
+from gobuild.build import package
+from gobuild.build.artifacts import Artifact, ArtifactsFile
+from gobuild.check.elf import ElfError, parse_elf
 from gobuild.errors import PublishError, UsageError
 from gobuild.manifest import PublishSettings
-from gobuild.publish import (
-    DEFAULT_JOBS,
-    PublishOptions,
-    Verdict,
-    check_artifact,
-    check_key_template,
-    load_verified,
-    object_key,
-    object_metadata,
-    resolve_options,
-    save_verified,
-    select,
-    verify_key,
-)
+from gobuild.publish.checks import Verdict, check_artifact, load_verified, save_verified, verify_key
+from gobuild.publish.model import DEFAULT_JOBS, PublishOptions
+from gobuild.publish.options import check_key_template, object_key, object_metadata, resolve_options, select
 from gobuild.s3 import Bucket, UnusableBucketError
 
 SHA = "ab" * 32

@@ -1,4 +1,4 @@
-"""gobuild.verify on crafted archives from testdata/make_broken_zips.py (no Go, no processes)."""
+"""gobuild.check.verify on crafted archives from testdata/make_broken_zips.py (no Go, no processes)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import pytest
 # Patches zipfile to read method 9, so the crafted Deflate64 data can be cross-checked.
 import zipfile_deflate64  # type: ignore[import-untyped]  # noqa: F401
 
-from gobuild.errors import UsageError
-from gobuild.verify import (
+from gobuild.check.verify import (
     CODES,
     MAX_PER_CODE,
     ZIPPED_LIMIT,
@@ -22,6 +21,7 @@ from gobuild.verify import (
     verify_bytes,
     verify_zip,
 )
+from gobuild.errors import UsageError
 from testdata.make_broken_zips import (
     BZIP2,
     DEFLATE64,

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gobuild.buildinfo import BuildInfoError, parse_modinfo, read_buildinfo
-from gobuild.elf import ElfError, parse_elf
-from gobuild.verify import CODES, Report, verify_bytes, verify_zip
+from gobuild.check.buildinfo import BuildInfoError, parse_modinfo, read_buildinfo
+from gobuild.check.elf import ElfError, parse_elf
+from gobuild.check.verify import CODES, Report, verify_bytes, verify_zip
 from testdata.make_broken_zips import (
     DEFLATE64,
     EM_AARCH64,

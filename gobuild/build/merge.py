@@ -12,11 +12,11 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from gobuild import artifacts as artifacts_file
-from gobuild.artifacts import Artifact, ArtifactsFile
+from gobuild.build import artifacts as artifacts_file
+from gobuild.build.artifacts import Artifact, ArtifactsFile
 from gobuild.errors import UsageError
+from gobuild.files import sha256_file
 from gobuild.manifest import Manifest
-from gobuild.package import sha256_file
 from gobuild.plan import Target
 
 

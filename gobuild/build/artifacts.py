@@ -24,8 +24,8 @@ from typing import Any
 
 from gobuild import __version__
 from gobuild.errors import StaleError
+from gobuild.files import write_atomic
 from gobuild.manifest import Manifest
-from gobuild.package import write_atomic
 
 SCHEMA_VERSION = 1
 ARTIFACTS_NAME = "artifacts.json"
@@ -43,7 +43,7 @@ class Artifact:
     sha256: str  # hex digest of the zip
     code_sha256: str  # base64 digest: what Lambda reports as CodeSha256
     contents_sha256: str  # digest of the entries (names, modes, bytes) and timestamp: equal means same zip
-    inputs: str  # fingerprint of everything the build read (gobuild.fingerprint)
+    inputs: str  # fingerprint of everything the build read (gobuild.build.fingerprint)
     settings: dict[str, Any] = field(default_factory=dict)
 
     @property

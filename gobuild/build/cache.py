@@ -18,8 +18,8 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gobuild import __version__
-from gobuild.artifacts import Artifact
-from gobuild.build import CachedZip
+from gobuild.build.artifacts import Artifact
+from gobuild.build.runner import CachedZip
 from gobuild.errors import GobuildError, UsageError
 from gobuild.report import Reporter
 from gobuild.s3 import Bucket, error_code

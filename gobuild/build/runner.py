@@ -1,7 +1,7 @@
 """Runs a Plan: decides what is up to date, compiles the rest in parallel groups, and packages
 each binary as soon as its group finishes, so zipping overlaps the next group's compilation.
 
-Up to date means: the target's inputs fingerprint (gobuild.fingerprint) equals the one
+Up to date means: the target's inputs fingerprint (gobuild.build.fingerprint) equals the one
 recorded in artifacts.json and the zip on disk still has the recorded hash. Unchanged
 files are recognised by stat without reading them, so a no-op build runs no `go` command
 besides one `go env`. While the inputs' load key is unchanged (only function bodies were
@@ -24,15 +24,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from gobuild import artifacts as artifacts_file
-from gobuild.artifacts import Artifact, ArtifactsFile
-from gobuild.errors import GobuildError
-from gobuild.fingerprint import State, fingerprint, list_inputs, load_key, load_state
-from gobuild.gotool import GoTool, build_argv, module_path, probe, run
-from gobuild.manifest import Manifest
-from gobuild.package import (
-    MODE_EXECUTABLE, ZipEntry, code_sha256, file_mode, write_atomic, write_zip, zip_timestamp,
+from gobuild.build import artifacts as artifacts_file
+from gobuild.build.artifacts import Artifact, ArtifactsFile
+from gobuild.build.fingerprint import State, fingerprint, list_inputs, load_key, load_state
+from gobuild.build.gotool import GoTool, build_argv, module_path, probe, run
+from gobuild.build.package import (
+    MODE_EXECUTABLE,
+    ZipEntry,
+    code_sha256,
+    file_mode,
+    write_zip,
+    zip_timestamp,
 )
+from gobuild.errors import GobuildError
+from gobuild.files import write_atomic
+from gobuild.manifest import Manifest
 from gobuild.plan import Group, Target, exec_name, make_plan, settings_for
 from gobuild.report import Reporter
 
@@ -245,7 +251,8 @@ class _Runner:
 
     def group(self, group: Group, out: Path, module: str) -> tuple[list[Artifact], list[Failure]]:
         if self.stop.is_set():
-            return [], [Failure(target=t, output="skipped: --fail-fast after an earlier failure") for t in group.targets]
+            skipped = "skipped: --fail-fast after an earlier failure"
+            return [], [Failure(target=t, output=skipped) for t in group.targets]
         for target in group.targets:
             self.reporter.started(target.label, "reading inputs")
         prints = {t: self.known[t.key] for t in group.targets if t.key in self.known}

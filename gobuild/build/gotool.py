@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gobuild import noop
+from gobuild import files
 from gobuild.errors import BuildError, ToolError
 from gobuild.plan import BuildSettings
 
@@ -64,7 +64,7 @@ class Completed:
 
 def find_go(environ: Mapping[str, str]) -> str:
     """The go binary: $GOBUILD_GO, else `go` on PATH; a clear ToolError otherwise."""
-    found = noop.find_go(environ)
+    found = files.find_go(environ)
     if found is None:
         raise ToolError("go: command not found on PATH", hint=INSTALL_HINT)
     if not (os.path.isfile(found) and os.access(found, os.X_OK)):
@@ -80,7 +80,7 @@ def clean_env(environ: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ..
         if name.startswith("GOBUILD_"):
             continue  # gobuild's own settings, not Go's
         if (name.startswith("GO") or name.startswith("CGO_")) and name not in PASSTHROUGH:
-            if NEUTRAL.get(name, None) != value:
+            if NEUTRAL.get(name) != value:
                 ignored.append(name)
             continue
         env[name] = value
@@ -108,7 +108,8 @@ def probe(environ: Mapping[str, str], module_dir: Path) -> GoTool:
         if values.get(key):
             env[key] = values[key]
     env.pop("GOROOT", None)  # let the chosen go find its own root
-    return GoTool(path=path, version=values.get("GOVERSION", "unknown"), base_env=tuple(sorted(env.items())), ignored_env=ignored)
+    return GoTool(path=path, version=values.get("GOVERSION", "unknown"), base_env=tuple(sorted(env.items())),
+                  ignored_env=ignored)
 
 
 def build_argv(go: GoTool, settings: BuildSettings, packages: Sequence[str], out_dir: Path) -> list[str]:

@@ -12,13 +12,14 @@ import base64
 import hashlib
 import os
 import struct
-import tempfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import deflate
+
+from gobuild.files import write_atomic
 
 # libdeflate level 7 beats zlib level 9 in both size and time on Go binaries (see bench/).
 DEFLATE_LEVEL = 7
@@ -106,22 +107,6 @@ def zip_bytes(entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH) -> bytes:
     return bytes(body + central + end)
 
 
-def write_atomic(dest: Path, data: bytes) -> None:
-    """Writes through a temporary file in the same folder, then renames over dest."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_zip(dest: Path, entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH) -> ZipFile:
     """Writes a reproducible zip atomically and returns its size and digests."""
     data = zip_bytes(entries, epoch=epoch)
@@ -133,12 +118,3 @@ def write_zip(dest: Path, entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH
 def file_mode(path: Path) -> int:
     """0755 for an executable file, 0644 otherwise: the only two modes a zip entry gets."""
     return MODE_EXECUTABLE if os.stat(path).st_mode & 0o111 else MODE_REGULAR
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

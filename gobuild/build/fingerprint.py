@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gobuild.build.gotool import GoTool, run
 from gobuild.errors import BuildError
-from gobuild.gotool import GoTool, run
-from gobuild.noop import RACY_SECONDS, stat_key
-from gobuild.package import write_atomic
+from gobuild.files import RACY_SECONDS, stat_key, write_atomic
 from gobuild.plan import BuildSettings, Target
 
 STATE_VERSION = 2

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from gobuild.elf import PF_W, PF_X, PT_LOAD, ElfError, ElfFile, Source, as_source, parse_elf
+from gobuild.check.elf import PF_W, PF_X, PT_LOAD, ElfError, ElfFile, Source, as_source, parse_elf
 
 MAGIC = b"\xff Go buildinf:"
 HEADER_SIZE = 32

@@ -43,25 +43,27 @@ from typing import Any, BinaryIO, Literal
 
 from zipfile_deflate64 import deflate64  # type: ignore[import-untyped]
 
-from gobuild.buildinfo import BuildInfo, read_buildinfo
-from gobuild.elf import ElfError, ElfFile, check_range, is_elf, parse_elf
+from gobuild.check.buildinfo import BuildInfo, read_buildinfo
+from gobuild.check.elf import ElfError, ElfFile, check_range, is_elf, parse_elf
 from gobuild.errors import UsageError
+from gobuild.lambda_facts import (
+    ARCHES as LAMBDA_ARCHES,
+)
+from gobuild.lambda_facts import (
+    AWS_LAMBDA_GO,
+    MIB,
+    RUNTIME_API_SINCE,
+    UNZIPPED_LIMIT,
+    ZIPPED_LIMIT,
+    Arch,
+)
 
 Severity = Literal["error", "warning", "info"]
 
-MIB = 1024 * 1024
-# Lambda's quotas: 50 MiB for a zip uploaded directly, 250 MiB unzipped (function and layers).
-ZIPPED_LIMIT = 50 * MIB
-UNZIPPED_LIMIT = 250 * MIB
 # Hard cap on decompressed bytes for one verification: the unzipped limit plus a margin.
 READ_CAP = UNZIPPED_LIMIT + MIB
-
-LAMBDA_ARCHES = ("amd64", "arm64")
 # Dynamic loaders that exist in the provided.al2023 image.
-AL2023_LOADERS = {"amd64": "/lib64/ld-linux-x86-64.so.2", "arm64": "/lib/ld-linux-aarch64.so.1"}
-AWS_LAMBDA_GO = "github.com/aws/aws-lambda-go"
-# aws-lambda-go learned the Runtime API (what provided.* runtimes speak) in v1.18.0.
-RUNTIME_API_SINCE = (1, 18, 0)
+AL2023_LOADERS = {a.goarch: a.loader for a in Arch.all()}
 
 STORED, DEFLATED, DEFLATE64, AES_ENCRYPTED = 0, 8, 9, 99
 METHOD_NAMES = {
@@ -1018,7 +1020,8 @@ def _describe_non_elf(head: bytes) -> str:
 
 
 def _lambda_arch(goarch: str) -> str:
-    return "x86_64" if goarch == "amd64" else goarch
+    found = Arch.parse(goarch)
+    return found.lambda_name if found else goarch
 
 
 def _display(text: str) -> str:

@@ -1,0 +1,35 @@
+"""Which reporter a command hands to the core: the log file and a recorder always; on screen,
+nothing with --json, a live table on a terminal (gobuild.cli.live), plain lines otherwise
+(gobuild.cli.render)."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from gobuild.cli.render import LogReporter, PlainReporter
+from gobuild.report import RecordingReporter, Reporter, TeeReporter
+
+
+def reporters(
+    stack: ExitStack, out_dir: Path, command: str, *, as_json: bool, quiet: bool = False
+) -> tuple[Reporter, RecordingReporter]:
+    """The reporter for the core, and the recorder whose warnings --json documents carry."""
+    log = LogReporter(out_dir, command)
+    stack.callback(log.close)
+    recorder = RecordingReporter()
+    chosen: list[Reporter] = [recorder, log]
+    if as_json:
+        pass  # stdout carries the JSON document; nothing else is printed
+    elif sys.stderr.isatty() and not quiet:
+        from rich.console import Console
+
+        from gobuild.cli.live import LiveReporter
+
+        chosen.append(stack.enter_context(LiveReporter(Console(stderr=True, highlight=False))))
+    else:
+        from gobuild.cli.app import err_console
+
+        chosen.append(PlainReporter(err_console, quiet=quiet))
+    return TeeReporter(*chosen), recorder

@@ -1,0 +1,156 @@
+"""The one home of facts about AWS Lambda and gobuild's own conventions.
+
+Architectures and their names in Lambda, Go, ELF and qemu; Lambda's limits; the runtimes and
+their dates; the artifact file name; the manifest's name and defaults. Every other module
+imports these instead of keeping its own copy. Standard library only, and cheap to import.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class Arch:
+    """A Lambda architecture and its names in Lambda, Go, ELF and qemu. There are exactly two,
+    Arch.AMD64 and Arch.ARM64 (a plain class, not enum.Enum: this module is imported by the
+    no-op fast path, where building an Enum class costs more than the whole check)."""
+
+    __slots__ = ("elf_machine", "gnu_triple", "goarch", "lambda_name", "loader", "qemu_name")
+    AMD64: Arch
+    ARM64: Arch
+
+    def __init__(self, goarch: str, lambda_name: str, qemu_name: str, elf_machine: int, loader: str,
+                 gnu_triple: str) -> None:
+        self.goarch = goarch  # GOARCH, and the name gobuild uses everywhere (zip names, manifests)
+        self.lambda_name = lambda_name  # in a definition's Architectures: x86_64, arm64
+        self.qemu_name = qemu_name  # qemu-user's binary suffix: qemu-x86_64, qemu-aarch64
+        self.elf_machine = elf_machine  # ELF e_machine: EM_X86_64 (62), EM_AARCH64 (183)
+        self.loader = loader  # the dynamic loader provided.al2023 has
+        self.gnu_triple = gnu_triple  # the C toolchain's name for it: x86_64-linux-gnu
+
+    @property
+    def value(self) -> str:
+        return self.goarch
+
+    def __repr__(self) -> str:
+        return f"Arch.{self.goarch.upper()}"
+
+    @staticmethod
+    def parse(text: str) -> Arch | None:
+        """Any spelling Lambda, Go, uname or qemu use (amd64, x86_64, x86-64, arm64, aarch64),
+        in any case; None for anything else."""
+        return _SPELLINGS.get(text.strip().lower())
+
+    @staticmethod
+    def all() -> tuple[Arch, ...]:
+        return (Arch.AMD64, Arch.ARM64)
+
+
+Arch.AMD64 = Arch("amd64", "x86_64", "x86_64", 62, "/lib64/ld-linux-x86-64.so.2", "x86_64-linux-gnu")
+Arch.ARM64 = Arch("arm64", "arm64", "aarch64", 183, "/lib/ld-linux-aarch64.so.1", "aarch64-linux-gnu")
+_SPELLINGS = {
+    "amd64": Arch.AMD64, "x86_64": Arch.AMD64, "x86-64": Arch.AMD64, "x64": Arch.AMD64,
+    "arm64": Arch.ARM64, "aarch64": Arch.ARM64,
+}
+ARCHES = tuple(a.goarch for a in Arch.all())  # ("amd64", "arm64")
+ARCH_SPELLINGS = "amd64 (x86_64) or arm64 (aarch64)"
+# What Lambda assumes when a definition names no architecture.
+LAMBDA_DEFAULT_ARCH = Arch.AMD64
+
+
+def arch_name(text: str) -> str | None:
+    """The GOARCH name ("amd64"/"arm64") for any spelling, or None."""
+    found = Arch.parse(text)
+    return found.goarch if found else None
+
+
+# ─── Limits ───────────────────────────────────────────────────────────────────────────
+
+MIB = 1024 * 1024
+ZIPPED_LIMIT = 50 * MIB  # a zip uploaded directly (not through S3)
+UNZIPPED_LIMIT = 250 * MIB  # function code and layers, unzipped
+MAX_EVENT_BYTES = 6 * 1024 * 1024  # a synchronous Invoke request or response
+DEFAULT_TIMEOUT = 3.0  # seconds
+MAX_TIMEOUT = 900.0
+DEFAULT_MEMORY_MB = 128
+MIN_MEMORY_MB = 128
+MAX_MEMORY_MB = 10240
+INIT_TIMEOUT = 10.0  # Lambda gives init 10 s
+
+# ─── Runtimes ─────────────────────────────────────────────────────────────────────────
+
+TARGET_RUNTIME = "provided.al2023"
+OLD_RUNTIMES = ("go1.x", "provided.al2")
+HANDLER = "bootstrap"  # what custom runtimes ignore but CloudFormation still requires
+BOOTSTRAP = "bootstrap"
+
+
+class RuntimeDates:
+    """AWS's dates for a runtime (ISO YYYY-MM-DD, which compare as text): deprecation, then
+    function creation blocked, then function updates blocked."""
+
+    def __init__(self, deprecated: str, create_blocked: str, update_blocked: str) -> None:
+        self.deprecated = deprecated
+        self.create_blocked = create_blocked
+        self.update_blocked = update_blocked
+
+
+# From AWS's "Lambda runtimes" page (deprecation policy table).
+RUNTIME_DATES = {
+    "go1.x": RuntimeDates("2024-01-08", "2024-02-08", "2026-03-09"),
+    "provided": RuntimeDates("2024-01-08", "2024-02-08", "2026-03-09"),
+    "provided.al2": RuntimeDates("2026-06-30", "2026-07-31", "2026-08-31"),
+    "provided.al2023": RuntimeDates("2029-06-30", "2029-07-31", "2029-08-31"),
+}
+
+# ─── provided.al2023's system ─────────────────────────────────────────────────────────
+
+AL2023_GLIBC = (2, 34)
+AWS_LAMBDA_GO = "github.com/aws/aws-lambda-go"
+# aws-lambda-go learned the Runtime API (what provided.* runtimes speak) in v1.18.0.
+RUNTIME_API_SINCE = (1, 18, 0)
+# Lambda's unzipper reads only these compression methods: stored and Deflate.
+LAMBDA_ZIP_METHODS = (0, 8)
+
+# ─── gobuild's conventions ────────────────────────────────────────────────────────────
+
+MANIFEST_NAME = "gobuild.toml"
+DEFAULT_OUT_DIR = "dist"
+DEFAULT_ARCHITECTURES = ("arm64",)
+DEFAULT_TAGS = ("lambda.norpc",)
+DEFAULT_LDFLAGS = "-s -w"
+ARTIFACTS_NAME = "artifacts.json"
+PUBLISHED_NAME = "published.json"
+
+
+def out_dir_of(manifest_path: str, data: dict[str, object]) -> str:
+    """The absolute folder a parsed manifest writes to: its `out_dir` (default dist) from the
+    manifest's own folder. The manifest's checks reject an `out_dir` that is not a string."""
+    value = data.get("out_dir", DEFAULT_OUT_DIR)
+    folder = os.path.dirname(os.path.realpath(manifest_path))
+    return os.path.realpath(os.path.join(folder, value if isinstance(value, str) else DEFAULT_OUT_DIR))
+
+
+def artifact_name(function: str, arch: str) -> str:
+    """The zip gobuild writes for a function and architecture: orders-arm64.zip."""
+    return f"{function}-{arch}.zip"
+
+
+def function_of_artifact(file_name: str) -> str:
+    """orders-arm64.zip → orders: the function an artifact name (or any zip name) stands for."""
+    stem = file_name[: -len(".zip")] if file_name.lower().endswith(".zip") else file_name
+    for spelling in _SPELLINGS:
+        suffix = f"-{spelling}"
+        if stem.endswith(suffix) and len(stem) > len(suffix):
+            return stem[: -len(suffix)]
+    return stem or "function"
+
+
+def require_arch(text: str, where: str = "--arch") -> str:
+    """The GOARCH name for any spelling; a UsageError naming `where` for anything else."""
+    found = arch_name(text)
+    if found is None:
+        from gobuild.errors import UsageError
+
+        raise UsageError(f"{where} {text!r}: not one of {ARCH_SPELLINGS}")
+    return found
