@@ -26,6 +26,19 @@ class TemplateSyntaxError(MigrateError):
     exit_code = EXIT_BAD_INPUT
 
 
+class RefusedInput(MigrateError):
+    """A file migrate will not read (not a regular file, too large, too deep, an alias bomb)
+    or a target it cannot write; the message names it. Nothing was written."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+# A notice's level: "error" notes describe something that will not build, deploy or run as the
+# files stand (`--check` fails on them); "info" notes describe work left to the user.
+INFO = "info"
+ERROR = "error"
+
+
 @dataclass(frozen=True, kw_only=True)
 class MigrateOptions:
     """What the user asked for: target runtime, an architecture to force, how to build."""
@@ -53,6 +66,7 @@ class Notice:
     line: int
     message: str
     replacement: str = ""
+    level: str = INFO
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +131,11 @@ class MigrationReport:
     def changed(self) -> bool:
         """True when writing the report would change at least one file."""
         return bool(self.updates)
+
+    @property
+    def errors(self) -> tuple[Notice, ...]:
+        """The error-level notices: what will not build, deploy or run as the files stand."""
+        return tuple(n for n in self.notices if n.level == ERROR)
 
 
 @dataclass
