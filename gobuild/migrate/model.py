@@ -92,6 +92,7 @@ class MakeTarget:
     root: Path
     source: Path
     line: int
+    out_dir: str = "dist"  # gobuild's output folder, relative to root
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,3 +200,17 @@ def line_end(text: str, offset: int) -> int:
     if newline < 0:
         return len(text)
     return newline - 1 if newline > offset and text[newline - 1] == "\r" else newline
+
+
+def original_line(edits: TextEdits, lines: LineIndex, new_offset: int) -> int:
+    """The line, in the original text's numbering, of an offset into the edited text: an offset
+    inside inserted text counts as the line it was inserted before."""
+    delta = 0
+    for start, end, _, _, new in sorted(edits._edits):
+        new_start = start + delta
+        if new_offset < new_start:
+            break
+        if new_offset < new_start + len(new):
+            return lines.line(start) + (1 if new.startswith(("\n", "\r\n")) else 0)
+        delta += len(new) - (end - start)
+    return lines.line(new_offset - delta)
