@@ -179,10 +179,11 @@ class _Checks:
         if self._made(function):
             return
         recipe = _make_recipe(function)
-        makefile = f"{self.doc.written(function.code.node)}/Makefile"  # type: ignore[arg-type]
+        assert function.code.path is not None
+        makefile = relative_path(function.code.path / "Makefile", self.folder)
         if recipe is None:
             problem = f"BuildMethod makefile, but {makefile} has no build-{function.logical_id} target"
-        elif "bootstrap" not in recipe:
+        elif "bootstrap" not in recipe and "gobuild build" not in recipe:
             problem = f"build-{function.logical_id} in {makefile} does not write $(ARTIFACTS_DIR)/bootstrap"
         else:
             return
