@@ -308,3 +308,21 @@ def test_runtimes_spelled_as_constants_are_noted_with_their_line(name: str, line
     [note] = scan(path=tmp_path / name, text=f"// infra\n{line}\n")
     assert note.line == 2
     assert "AL2023" in note.replacement.upper()
+
+
+def test_the_diff_of_sixty_alike_functions_marks_no_unchanged_line(tmp_path: Path) -> None:
+    # difflib's autojunk treats lines repeated this often as junk and used to show them as
+    # removed and added again (600 lines instead of 360).
+    module(tmp_path, *(f"cmd/f{i}" for i in range(60)))
+    resources = "".join(
+        f"  F{i}Function:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: cmd/f{i}/\n"
+        f"      Handler: f{i}\n      Runtime: go1.x\n      Timeout: 10\n      MemorySize: 256\n"
+        for i in range(60)
+    )
+    (tmp_path / "template.yaml").write_text(HEADER + "Resources:\n" + resources)
+    diff = render_diff(migrate([tmp_path], MigrateOptions()), tmp_path)
+
+    removed = [line for line in diff.split("\n") if line.startswith("-") and not line.startswith("---")]
+    added = [line for line in diff.split("\n") if line.startswith("+") and not line.startswith("+++")]
+    assert len(removed) == 120 and all(line.startswith(("-      Handler: f", "-      Runtime: go1.x")) for line in removed)
+    assert len(added) == 240
