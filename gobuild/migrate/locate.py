@@ -27,6 +27,7 @@ MAX_GO_FILE = 1024 * 1024
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 _FUNC_MAIN = re.compile(r"^func\s+main\s*\(\s*\)", re.MULTILINE)
 _CONSTRAINT = re.compile(r"^//(?:go:build|\s*\+build)\s", re.MULTILINE)
+_IMPORT_C = re.compile(r'^import\s+"C"|^import\s*\([^)]*^\s*"C"\s*$', re.MULTILINE)
 _COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 
 
@@ -39,6 +40,7 @@ class MainFolder:
     # build constraint to choose between them, so the folder does not build as a package.
     per_file: tuple[str, ...]
     imports_lambda: bool
+    cgo: tuple[str, ...] = ()  # files that `import "C"`: they need CGO_ENABLED=1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +164,7 @@ def _read_folder(folder: Path) -> MainFolder | None:
     except OSError:
         return None
     mains: list[str] = []
+    cgo: list[str] = []
     imports_lambda = False
     is_main = False
     for name in names:
@@ -179,6 +182,8 @@ def _read_folder(folder: Path) -> MainFolder | None:
         if package is None or package.group(1) != "main":
             continue
         is_main = True
+        if _IMPORT_C.search(bare):
+            cgo.append(name)
         imports_lambda = imports_lambda or f'"{AWS_LAMBDA_GO}/' in text
         if _FUNC_MAIN.search(bare) and not _CONSTRAINT.search(text):
             mains.append(name)
@@ -188,6 +193,7 @@ def _read_folder(folder: Path) -> MainFolder | None:
         path=Path(os.path.abspath(folder)),
         per_file=tuple(mains) if len(mains) > 1 else (),
         imports_lambda=imports_lambda,
+        cgo=tuple(cgo),
     )
 
 

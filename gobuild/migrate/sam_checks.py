@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from gobuild.lambda_facts import TARGET_RUNTIME
+from gobuild.lambda_facts import TARGET_RUNTIME, function_of_artifact
 from gobuild.migrate.cfn import TemplateFunction, template_functions
 from gobuild.migrate.document import Document, Node
 from gobuild.migrate.functions import relative_path
@@ -107,6 +107,7 @@ class _Checks:
             self._go_builder(function, functions)
         elif method == "makefile" and code.kind == "folder":
             self._makefile(function)
+        self._cgo(function)
         root = self.workspace.root_for(code.path if code.local else None, self.folder)
         note = self.workspace.lambda_note(root)
         if note is not None:
@@ -123,10 +124,11 @@ class _Checks:
         for group in groups.values():
             for function in group:
                 shown = self.doc.written(function.code.node)  # type: ignore[arg-type]
+                where = function.code.node if function.own("CodeUri" if function.is_sam else "Code") else function.key
                 others = [f.logical_id for f in group if f is not function]
                 if others:
                     self.note(
-                        function.code.node,  # type: ignore[arg-type]
+                        where,  # type: ignore[arg-type]
                         f"{function.logical_id} shares its code {shown} with {', '.join(others)}, "
                         "but one zip holds one bootstrap: they would all run the same binary",
                         "give each function its own zip: `gobuild migrate --build gobuild` points "
@@ -135,7 +137,7 @@ class _Checks:
                     )
                 elif function.code.kind == "s3":
                     self.note(
-                        function.code.node,  # type: ignore[arg-type]
+                        where,  # type: ignore[arg-type]
                         f"{function.logical_id}: its code is in S3 ({shown}); that zip must hold "
                         "the binary named bootstrap",
                         "build it with `gobuild build`, upload it with `gobuild publish`, "
@@ -143,7 +145,7 @@ class _Checks:
                     )
                 else:
                     self.note(
-                        function.code.node,  # type: ignore[arg-type]
+                        where,  # type: ignore[arg-type]
                         f"{function.logical_id}: its code is the prebuilt zip {shown}; it must hold "
                         "the binary named bootstrap",
                         "build it with `gobuild build` (dist/<name>-<arch>.zip), or run "
@@ -193,6 +195,32 @@ class _Checks:
             f"{function.logical_id}: {problem}",
             "run `gobuild migrate --build makefile` to add the target, or make it write "
             "$(ARTIFACTS_DIR)/bootstrap",
+            ERROR,
+        )
+
+    def _cgo(self, function: TemplateFunction) -> None:
+        """A package with cgo files does not build the way gobuild (and Lambda's static
+        binaries) build: CGO_ENABLED=0 leaves those files out."""
+        code = function.code
+        if code.path is None:
+            return
+        if code.kind == "folder":
+            main = self._main_at(code.path) if code.path.exists() else None
+        elif code.kind == "zip" and self.workspace.is_artifact(code.path):
+            found = self.workspace.resolve(
+                code=None, start=self.folder, names=(function_of_artifact(code.path.name),)
+            )
+            main = self._main_at(found.folder) if isinstance(found, Resolved) else None
+        else:
+            main = None
+        if main is None or not main.cgo:
+            return
+        self.note(
+            function.key,
+            f"{function.logical_id}: its package uses cgo ({', '.join(main.cgo)} import \"C\"); "
+            "gobuild builds with CGO_ENABLED=0, which leaves those files out",
+            "replace the C code with Go (or a pure-Go library); a cgo binary must be built for "
+            "Amazon Linux 2023's C library and cannot be cross-compiled portably",
             ERROR,
         )
 

@@ -210,8 +210,8 @@ class _Migration:
         hint = ""
         if default is not None and default.literal in (GO_RUNTIME, *CUSTOM_RUNTIMES):
             hint = f" (variable {name} defaults to {default.literal!r} at line {default.name.line})"
-        elif reference is not None and variable is not None:
-            hint = " (set by each call of this module: migrate moves the calls it reads)"
+        elif reference is not None and variable is not None and default is None:
+            return  # set by each call of this module: the calls are where migrate moves it
         self._notice(
             runtime.name,
             f"{label}: runtime = {runtime.expression(self.text)} "
