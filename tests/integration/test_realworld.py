@@ -152,4 +152,4 @@ def test_the_cgo_build_failure_names_cgo(tmp_path: Path) -> None:
     folder = project("cgo-build-script", tmp_path)
     assert gobuild(*MIGRATE, cwd=folder).returncode == 0
     build = gobuild("build", cwd=folder)
-    assert "cgo" in build.stderr.replace(str(tmp_path), "").lower()  # not in the folder names
+    assert "cgo" in build.stderr.replace(str(folder), "").lower()  # not in the folder names
