@@ -24,7 +24,8 @@ PathsArgument = typer.Argument(
 def migrate_command(
     paths: list[Path] = PathsArgument,
     check: Annotated[
-        bool, typer.Option("--check", help="Change nothing; exit 1 when anything would change or an error note remains.")
+        bool,
+        typer.Option("--check", help="Change nothing; exit 1 when anything would change or an error note remains."),
     ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Change nothing; show a unified diff (the default).")] = False,
     write: Annotated[bool, typer.Option("--write", help="Edit the files in place (atomically).")] = False,

@@ -138,8 +138,7 @@ def module_root(start: Path) -> Path:
 
 def _scan(root: Path) -> list[tuple[Path, MainFolder]]:
     found: list[tuple[Path, MainFolder]] = []
-    visited = 0
-    for current, folders, _ in os.walk(root):
+    for visited, (current, folders, _) in enumerate(os.walk(root), start=1):
         folders[:] = sorted(
             name
             for name in folders
@@ -148,7 +147,6 @@ def _scan(root: Path) -> list[tuple[Path, MainFolder]]:
             and not name.startswith((".", "_"))
             and not (Path(current) / name / "go.mod").exists()  # a nested module
         )
-        visited += 1
         if visited > MAX_FOLDERS:
             break
         main = _read_folder(Path(current))

@@ -153,10 +153,11 @@ class TemplateMigration:
 
     def _note_not_go(self, function: TemplateFunction, runtime: Node) -> None:
         code = function.code
+        shown = self.doc.written(code.node) if code.node is not None else ""
         if code.local and code.path is not None and code.path.exists():
-            why = f"no Go main package in {self.doc.written(code.node)} and no bootstrap with Go build information there"  # type: ignore[arg-type]
+            why = f"no Go main package in {shown} and no bootstrap with Go build information there"
         elif code.local:
-            why = f"{self.doc.written(code.node)} does not exist and the module has no main package of its name"  # type: ignore[arg-type]
+            why = f"{shown} does not exist and the module has no main package of its name"
         else:
             why = f"its code is {_code_kind(code.kind)}, so migrate cannot look at it"
         where = runtime if function.own("Runtime") is not None else function.key

@@ -161,7 +161,8 @@ class _Checks:
             return
         shown = self.doc.written(function.code.node)  # type: ignore[arg-type]
         if main is not None:
-            problem = f"CodeUri {shown} holds one program per file ({', '.join(main.per_file[:4])}), which `sam build` cannot build"
+            programs = ", ".join(main.per_file[:4])
+            problem = f"CodeUri {shown} holds one program per file ({programs}), which `sam build` cannot build"
         elif path.exists():
             problem = f"CodeUri {shown} holds no Go main package for `sam build`'s Go builder"
         else:

@@ -86,7 +86,7 @@ def test_a_target_that_is_a_folder_is_refused_before_anything_is_written(tmp_pat
         updates=(template, FileUpdate(path=folder / "gobuild.toml", before=None, after="x = 1\n")),
         next_steps=(),
     )
-    with pytest.raises(RefusedInput, match="gobuild.toml: cannot be written: it is not a regular file"):
+    with pytest.raises(RefusedInput, match=r"gobuild\.toml: cannot be written: it is not a regular file"):
         write_report(report)
     assert (folder / "template.yaml").read_text() == TEMPLATE
 
