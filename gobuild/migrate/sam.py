@@ -339,12 +339,12 @@ class TemplateMigration:
     def change(self, line: int, old: str, new: str) -> None:
         self.changes.append(Change(file=self.path, line=line, old=old, new=new))
 
-    def _notice(self, node: Node, message: str, replacement: str = "", *, level: str = "info") -> None:
+    def notice(self, node: Node, message: str, replacement: str = "", *, level: str = "info") -> None:
         self.notices.append(
             Notice(file=self.path, line=node.line, message=message, replacement=replacement, level=level)
         )
 
-    notice = _notice
+    _notice = notice
 
 
 # Where an added property goes: after the first of these the function has, else at the end.

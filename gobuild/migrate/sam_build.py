@@ -7,15 +7,35 @@ makefile: `BuildMethod: makefile` and a build-<LogicalId> target that runs gobui
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from gobuild.migrate.cfn import TemplateFunction
-from gobuild.migrate.document import Value
+from gobuild.migrate.document import Document, Node, Value
 from gobuild.migrate.functions import relative_path
-from gobuild.migrate.model import GOARCH, MakeTarget
+from gobuild.migrate.model import GOARCH, MakeTarget, ManifestFunction, MigrateOptions
+from gobuild.migrate.workspace import Resolved, Workspace
 
-if TYPE_CHECKING:
-    from gobuild.migrate.sam import TemplateMigration
+
+class TemplateMigration(Protocol):
+    """What a build mode needs of the template migration (sam.TemplateMigration)."""
+
+    doc: Document
+    options: MigrateOptions
+    workspace: Workspace
+    path: Path
+    folder: Path
+    packages: dict[str, Resolved]
+    functions: list[ManifestFunction]
+    targets: list[MakeTarget]
+
+    def step(self, text: str) -> None: ...
+
+    def change(self, line: int, old: str, new: str) -> None: ...
+
+    def rewrite(self, node: Node, key: str, new: str, function: TemplateFunction) -> str: ...
+
+    def notice(self, node: Node, message: str, replacement: str = "", *, level: str = "info") -> None: ...
 
 # What a note asks for when no main package was found for a function.
 PACKAGE_REPLACEMENT = (
