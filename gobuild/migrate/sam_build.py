@@ -47,8 +47,9 @@ PER_FILE_REPLACEMENT = "move each program to a folder of its own (cmd/<name>/mai
 STEPS = {
     "sam": "Run `sam build` and `sam deploy`: with Metadata BuildMethod go1.x, SAM's Go builder "
     "writes each binary as bootstrap.",
-    "gobuild": "Run `gobuild build` to write the zips that CodeUri now names, then `sam deploy` "
-    "(skip `sam build`: there is nothing left for it to build).",
+    "gobuild": "Run `gobuild build` to write the zips that CodeUri (or Code) now names, then "
+    "`sam deploy`, or `aws cloudformation package` and `deploy` (skip `sam build`: there is "
+    "nothing left for it to build).",
     "makefile": "Run `sam build`: it calls the build-<LogicalId> targets, "
     "which need gobuild and unzip on PATH.",
 }

@@ -121,3 +121,15 @@ def test_a_target_created_meanwhile_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RefusedInput, match="created since migrate read the files"):
         write_report(report)
     assert (folder / "template.yaml").read_text() == TEMPLATE
+
+
+def test_a_manifest_that_would_not_load_is_never_offered(tmp_path: Path) -> None:
+    folder = project(tmp_path)
+    (folder / "gobuild.toml").write_text('out_dir = "dist"\nbogus = 1\n')  # an unknown key
+    with pytest.raises(RefusedInput) as raised:
+        migrate([folder], MigrateOptions(build="gobuild"))
+    assert raised.value.exit_code == EXIT_BAD_INPUT
+    assert raised.value.message.startswith(
+        f"{folder / 'gobuild.toml'}: does not load as it is (gobuild.toml: bogus: unknown key)"
+    )
+    assert (folder / "template.yaml").read_text() == TEMPLATE
