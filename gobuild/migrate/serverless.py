@@ -112,12 +112,15 @@ class _ServiceMigration:
         heirs = [f for f in functions if f.inherits_runtime]
         provider_moves = all(f.name in names for f in heirs)
         if shared is not None and heirs and not provider_moves and any(f.name in names for f in heirs):
-            kept = ", ".join(f.name for f in heirs if f.name not in names)
+            kept = [f.name for f in heirs if f.name not in names]
+            one = len(kept) == 1
             self._notice(
                 shared,
-                f"provider.runtime {shared.value} kept: {kept} inherit(s) it and are not migrated; "
+                f"provider.runtime {shared.value} kept: {', '.join(kept)} "
+                f"{'inherits' if one else 'inherit'} it and {'is' if one else 'are'} not migrated; "
                 "the migrated functions get their own runtime",
-                f"runtime: {self.options.runtime} once {kept} no longer need(s) {shared.value}",
+                f"runtime: {self.options.runtime} once {', '.join(kept)} no longer "
+                f"{'needs' if one else 'need'} {shared.value}",
             )
         for function in moving:
             self._migrate(function, moving, provider_moves)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from gobuild.errors import MigrateError
 from gobuild.files import TEMP_SUFFIX, temp_name
+from gobuild.migrate.inputs import MAX_FILE_SIZE, read_bounded
 from gobuild.migrate.model import FileUpdate, MigrationReport, RefusedInput
 
 _NOTHING_WRITTEN = "nothing was written; fix it and run migrate --write again"
@@ -156,9 +157,11 @@ def _undone(renamed: list[_Plan]) -> bool:
 
 
 def _read(target: Path) -> str | None:
+    """The file's text as migrate would read it (bounded); None when it cannot be."""
     try:
-        return target.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        data = read_bounded(target, MAX_FILE_SIZE)
+        return data.decode("utf-8") if data is not None else None
+    except (OSError, UnicodeDecodeError, RefusedInput):
         return None
 
 
