@@ -23,7 +23,10 @@ PathsArgument = typer.Argument(
 @app.command("migrate")
 def migrate_command(
     paths: list[Path] = PathsArgument,
-    check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 when anything would change.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Change nothing; exit 1 when anything would change or an error note remains."),
+    ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Change nothing; show a unified diff (the default).")] = False,
     write: Annotated[bool, typer.Option("--write", help="Edit the files in place (atomically).")] = False,
     to: Annotated[str, typer.Option("--to", help="Target runtime.")] = TARGET_RUNTIME,
@@ -59,7 +62,7 @@ def migrate_command(
     else:
         sys.stdout.write(render_output(report, base, mode=mode))
         sys.stdout.flush()
-    if mode == "check" and report.changed:
+    if mode == "check" and (report.changed or report.errors):
         raise typer.Exit(EXIT_FAILED)
 
 

@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml import nodes as yaml_nodes
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from gobuild.migrate.limits import check_json, check_yaml
 from gobuild.migrate.model import (
     LineIndex,
     TemplateSyntaxError,
@@ -106,6 +107,7 @@ def source_text(text: str, node: Node, limit: int = 60) -> str:
 def parse_yaml(text: str, path: Path) -> Node:
     """Parses one YAML document; a syntax error names file, line and column."""
     try:
+        check_yaml(text, path)
         composed = YAML(typ="rt").compose(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -122,10 +124,19 @@ def parse_yaml(text: str, path: Path) -> Node:
         ) from None
     if composed is None:
         return Node(kind="map", start=0, end=0, line=1, col=0)
-    return _from_yaml(composed, LineIndex(text))
+    return _from_yaml(composed, {})
 
 
-def _from_yaml(node: yaml_nodes.Node, lines: LineIndex) -> Node:
+def _from_yaml(node: yaml_nodes.Node, seen: dict[int, Node]) -> Node:
+    """The span tree of a composed node; an alias becomes the very Node of its anchor."""
+    if id(node) in seen:
+        return seen[id(node)]
+    converted = _convert(node, seen)
+    seen[id(node)] = converted
+    return converted
+
+
+def _convert(node: yaml_nodes.Node, seen: dict[int, Node]) -> Node:
     start, end = node.start_mark.index, node.end_mark.index
     tag = node.tag if isinstance(node.tag, str) and node.tag.startswith("!") else ""
     place: _Place = {
@@ -135,10 +146,10 @@ def _from_yaml(node: yaml_nodes.Node, lines: LineIndex) -> Node:
         "col": node.start_mark.column,
     }
     if isinstance(node, yaml_nodes.MappingNode):
-        entries = tuple((_from_yaml(k, lines), _from_yaml(v, lines)) for k, v in node.value)
+        entries = tuple((_from_yaml(k, seen), _from_yaml(v, seen)) for k, v in node.value)
         return Node(kind="map", tag=tag, flow=bool(node.flow_style), entries=entries, **place)
     if isinstance(node, yaml_nodes.SequenceNode):
-        items = tuple(_from_yaml(item, lines) for item in node.value)
+        items = tuple(_from_yaml(item, seen) for item in node.value)
         return Node(kind="seq", tag=tag, flow=bool(node.flow_style), items=items, **place)
     style = node.style if isinstance(node, yaml_nodes.ScalarNode) else None
     return Node(
@@ -153,6 +164,7 @@ def _from_yaml(node: yaml_nodes.Node, lines: LineIndex) -> Node:
 
 def parse_json(text: str, path: Path) -> Node:
     """Parses JSON; a syntax error names file, line and column."""
+    check_json(text, path)
     try:
         json.loads(text)
     except json.JSONDecodeError as error:

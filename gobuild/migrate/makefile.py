@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from gobuild.migrate.functions import out_dir, relative_path
+from gobuild.lambda_facts import artifact_name
+from gobuild.migrate.functions import relative_path
 from gobuild.migrate.model import MakeTarget, Notice
 
 ROOT_VARIABLE = "GOBUILD_ROOT"
@@ -21,21 +22,13 @@ ROOT_VARIABLE = "GOBUILD_ROOT"
 def add_targets(
     path: Path, text: str | None, targets: Sequence[MakeTarget]
 ) -> tuple[str | None, list[MakeTarget], list[Notice]]:
-    """Appends a target for each logical id the Makefile lacks, leaving the rest as it is.
-    Returns the new text (None when nothing was added), the targets added, and notices
-    for targets that already exist (kept, since the user may have written them)."""
+    """Appends a target for each logical id the Makefile lacks, leaving the rest as it is
+    (a target that exists is kept: the user may have written it; the template checks say
+    when it does not write bootstrap). Returns the new text (None when nothing was added),
+    the targets added, and notices (none so far)."""
     existing = text or ""
     missing = [t for t in targets if not _has_target(existing, t.logical_id)]
-    notices = [
-        Notice(
-            file=path,
-            line=_line_of_target(existing, t.logical_id),
-            message=f"build-{t.logical_id} already exists and was kept; "
-            "it must write bootstrap into $(ARTIFACTS_DIR)",
-        )
-        for t in targets
-        if _has_target(existing, t.logical_id)
-    ]
+    notices: list[Notice] = []
     if not missing:
         return None, [], notices
     sections = [] if f"{ROOT_VARIABLE} :=" in existing else [_header(path, missing[0])]
@@ -61,7 +54,7 @@ def _target(target: MakeTarget) -> str:
 
 
 def _recipe(target: MakeTarget) -> str:
-    zip_path = f"$({ROOT_VARIABLE})/{out_dir(target.root)}/{target.function}-{target.arch}.zip"
+    zip_path = f"$({ROOT_VARIABLE})/{target.out_dir}/{artifact_name(target.function, target.arch)}"
     return (
         f'\tgobuild build -C "$({ROOT_VARIABLE})" '
         f"--only {target.function} --arch {target.arch} --quiet\n"
@@ -71,8 +64,3 @@ def _recipe(target: MakeTarget) -> str:
 
 def _has_target(text: str, logical_id: str) -> bool:
     return re.search(rf"^build-{re.escape(logical_id)}\s*:", text, re.MULTILINE) is not None
-
-
-def _line_of_target(text: str, logical_id: str) -> int:
-    match = re.search(rf"^build-{re.escape(logical_id)}\s*:", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 1

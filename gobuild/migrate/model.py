@@ -26,6 +26,19 @@ class TemplateSyntaxError(MigrateError):
     exit_code = EXIT_BAD_INPUT
 
 
+class RefusedInput(MigrateError):
+    """A file migrate will not read (not a regular file, too large, too deep, an alias bomb)
+    or a target it cannot write; the message names it. Nothing was written."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+# A notice's level: "error" notes describe something that will not build, deploy or run as the
+# files stand (`--check` fails on them); "info" notes describe work left to the user.
+INFO = "info"
+ERROR = "error"
+
+
 @dataclass(frozen=True, kw_only=True)
 class MigrateOptions:
     """What the user asked for: target runtime, an architecture to force, how to build."""
@@ -53,6 +66,7 @@ class Notice:
     line: int
     message: str
     replacement: str = ""
+    level: str = INFO
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +92,7 @@ class MakeTarget:
     root: Path
     source: Path
     line: int
+    out_dir: str = "dist"  # gobuild's output folder, relative to root
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +132,11 @@ class MigrationReport:
     def changed(self) -> bool:
         """True when writing the report would change at least one file."""
         return bool(self.updates)
+
+    @property
+    def errors(self) -> tuple[Notice, ...]:
+        """The error-level notices: what will not build, deploy or run as the files stand."""
+        return tuple(n for n in self.notices if n.level == ERROR)
 
 
 @dataclass
@@ -180,3 +200,17 @@ def line_end(text: str, offset: int) -> int:
     if newline < 0:
         return len(text)
     return newline - 1 if newline > offset and text[newline - 1] == "\r" else newline
+
+
+def original_line(edits: TextEdits, lines: LineIndex, new_offset: int) -> int:
+    """The line, in the original text's numbering, of an offset into the edited text: an offset
+    inside inserted text counts as the line it was inserted before."""
+    delta = 0
+    for start, end, _, _, new in sorted(edits._edits):
+        new_start = start + delta
+        if new_offset < new_start:
+            break
+        if new_offset < new_start + len(new):
+            return lines.line(start) + (1 if new.startswith(("\n", "\r\n")) else 0)
+        delta += len(new) - (end - start)
+    return lines.line(new_offset - delta)

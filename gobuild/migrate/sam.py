@@ -1,43 +1,45 @@
 """SAM and CloudFormation templates, YAML or JSON: Go functions → provided.al2023.
 
-Every `AWS::Serverless::Function` and `AWS::Lambda::Function` whose runtime is go1.x or
-provided.al2 (its own, or for SAM functions inherited from `Globals.Function`) gets
-`Runtime: provided.al2023` and `Handler: bootstrap`. A value held in Globals changes there
-only when every function inheriting it is migrated; otherwise the function gets its own.
+Every `AWS::Serverless::Function` and `AWS::Lambda::Function` on go1.x moves, and one on
+provided.al2 (or provided) moves when its code is shown to be Go; any other function is left
+byte for byte and reported. A value in `Globals.Function` changes there only when every
+function inheriting it moves; otherwise the moved functions get their own value and the kept
+one is reported. The checks of sam_checks run on the result, so a second run reports the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-from gobuild.migrate.document import Document, Node, Value, intrinsic
-from gobuild.migrate.functions import (
-    GUESS_REPLACEMENT,
-    GoPackage,
-    artifact_path,
-    is_main_package,
-    kebab,
-    locate_package,
-    module_root,
-    relative_path,
+from gobuild.migrate import sam_build, sam_checks
+from gobuild.migrate.cfn import (
+    CUSTOM_RUNTIMES,
+    GO_RUNTIME,
+    LAMBDA_FUNCTION,
+    SERVERLESS_FUNCTION,
+    TemplateFunction,
+    as_map,
+    function_globals,
+    template_functions,
 )
+from gobuild.migrate.document import Document, Node, Value, intrinsic
 from gobuild.migrate.model import (
     DEFAULT_ARCH,
+    ERROR,
     GOARCH,
     HANDLER,
-    OLD_RUNTIMES,
     Change,
     FileResult,
     MakeTarget,
     ManifestFunction,
     MigrateOptions,
     Notice,
+    original_line,
 )
+from gobuild.migrate.workspace import Resolved, Workspace
 
-SERVERLESS_FUNCTION = "AWS::Serverless::Function"
-LAMBDA_FUNCTION = "AWS::Lambda::Function"
+_GLOBAL_KEYS = ("Runtime", "Handler")
 
 
 def is_template(text: str) -> bool:
@@ -45,34 +47,20 @@ def is_template(text: str) -> bool:
     return SERVERLESS_FUNCTION in text or LAMBDA_FUNCTION in text
 
 
-def migrate_template(*, path: Path, text: str, options: MigrateOptions) -> FileResult:
+def migrate_template(
+    *, path: Path, text: str, options: MigrateOptions, workspace: Workspace | None = None
+) -> FileResult:
     """Migrates one template's text; raises TemplateSyntaxError when it does not parse."""
-    return _TemplateMigration(Document.load(path, text), options).run()
+    return TemplateMigration(Document.load(path, text), options, workspace or Workspace()).run()
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Function:
-    logical_id: str
-    kind: str
-    resource: Node
-    properties: Node | None
-    runtime: Node | None  # the runtime in effect: its own or the one from Globals
-    migrate: bool
+class TemplateMigration:
+    """One template: decide which functions move, edit them, then check the result."""
 
-    def own(self, key: str) -> Node | None:
-        return self.properties.get(key) if self.properties else None
-
-    @property
-    def is_sam(self) -> bool:
-        return self.kind == SERVERLESS_FUNCTION
-
-
-class _TemplateMigration:
-    """One template: a first pass decides which functions migrate, a second edits them."""
-
-    def __init__(self, doc: Document, options: MigrateOptions) -> None:
+    def __init__(self, doc: Document, options: MigrateOptions, workspace: Workspace) -> None:
         self.doc = doc
         self.options = options
+        self.workspace = workspace
         self.path = doc.path
         self.folder = doc.path.parent
         self.changes: list[Change] = []
@@ -80,24 +68,35 @@ class _TemplateMigration:
         self.functions: list[ManifestFunction] = []
         self.targets: list[MakeTarget] = []
         self.steps: list[str] = []
-        # Globals values are shared: rewrite each once, whichever function reaches it first.
+        self.packages: dict[str, Resolved] = {}  # logical id → main package (gobuild, makefile)
+        # Shared values (Globals) are rewritten once, whichever function reaches them first.
         self.rewritten: dict[int, str] = {}
         self.reported: set[int] = set()
-        sections = _as_map(doc.root.get("Globals"))
-        self.globals = _as_map(sections.get("Function")) if sections else None
+        self.globals = function_globals(doc)
+        self.moving: set[str] = set()
 
     def run(self) -> FileResult:
-        functions = self._collect()
-        handlers: dict[str, str] = {}
+        functions = template_functions(self.doc)
+        self.moving = {f.logical_id for f in functions if self._decide(f)}
+        changing = self._globals_that_change(functions, self.moving)
         for function in functions:
-            if function.migrate:
-                handlers[function.logical_id] = self._migrate(function, functions)
-        if self.options.build == "sam":
-            self._note_code_folders(functions, handlers)
+            if function.logical_id in self.moving:
+                self._migrate(function, functions, changing)
+        for key in changing:
+            node = self.globals.get(key) if self.globals else None
+            if node is not None and id(node) not in self.rewritten:
+                self._rewrite(node, key, self._new_value(key), "Globals.Function")
+        new_text = self.doc.result_text()
+        self.notices += sam_checks.check_template(
+            Document.load(self.path, new_text),
+            self.workspace,
+            made_targets={(t.directory, t.logical_id) for t in self.targets},
+            line_of=lambda offset: original_line(self.doc.edits, self.doc.lines, offset),
+        )
         return FileResult(
             path=self.path,
             old_text=self.doc.text,
-            new_text=self.doc.result_text(),
+            new_text=new_text,
             changes=tuple(self.changes),
             notices=tuple(self.notices),
             functions=tuple(self.functions),
@@ -105,100 +104,157 @@ class _TemplateMigration:
             steps=tuple(self.steps),
         )
 
-    # ------------------------------------------------------------ first pass
+    # ------------------------------------------------------------ which functions move
 
-    def _collect(self) -> list[_Function]:
-        resources = _as_map(self.doc.root.get("Resources"))
-        if resources is None:
-            return []
-        found: list[_Function] = []
-        for key, resource in resources.entries:
-            kind = resource.get("Type") if resource.is_map else None
-            if kind is None or kind.value not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
-                continue
-            properties = _as_map(resource.get("Properties"))
-            runtime = properties.get("Runtime") if properties else None
-            if runtime is None and kind.value == SERVERLESS_FUNCTION and self.globals:
-                runtime = self.globals.get("Runtime")
-            found.append(
-                _Function(
-                    logical_id=key.value,
-                    kind=kind.value,
-                    resource=resource,
-                    properties=properties,
-                    runtime=runtime,
-                    migrate=self._decide(key.value, runtime),
-                )
-            )
-        return found
-
-    def _decide(self, logical_id: str, runtime: Node | None) -> bool:
-        """True for a literal old runtime; a runtime that depends on a parameter, mapping or
-        condition is reported (once per node) and left alone."""
+    def _decide(self, function: TemplateFunction) -> bool:
+        """True for a Go function on an old runtime whose package (when the build mode needs
+        one) was found. A runtime given by an expression, a custom runtime whose code is not
+        shown to be Go, and a package not found are reported and left alone."""
+        runtime = function.runtime
         if runtime is None:
             return False
-        if runtime.is_plain_string:
-            return runtime.value in OLD_RUNTIMES
-        if id(runtime) not in self.reported:
-            self.reported.add(id(runtime))
-            self._notice(
-                runtime,
-                f"{logical_id}: Runtime is {self.doc.written(runtime)}"
-                f"{self._parameter_hint(runtime)}; "
-                "which runtime that is cannot be decided here, so it was left alone",
-                f"Runtime: {self.options.runtime} and Handler: {HANDLER} "
-                "wherever it resolves to go1.x or provided.al2",
-            )
+        if not runtime.is_plain_string:
+            self._note_expression(function, runtime)
+            return False
+        if runtime.value == GO_RUNTIME:
+            pass
+        elif runtime.value in CUSTOM_RUNTIMES:
+            if not self._is_go(function):
+                self._note_not_go(function, runtime)
+                return False
+        else:
+            return False
+        if self.options.build == "sam":
+            return True
+        found = self.workspace.resolve(
+            code=function.code.path if function.code.kind == "folder" else None,
+            start=self.folder,
+            names=function.binary_names(),
+        )
+        if isinstance(found, Resolved):
+            self.packages[function.logical_id] = found
+            return True
+        self._notice(
+            function.key,
+            f"{function.logical_id}: not migrated: {found.problem}",
+            sam_build.PACKAGE_REPLACEMENT if found.per_file is None else sam_build.PER_FILE_REPLACEMENT,
+            level=ERROR,
+        )
         return False
+
+    def _is_go(self, function: TemplateFunction) -> bool:
+        if function.build_method == "go1.x":
+            return True
+        if function.build_method == "makefile" and sam_checks.make_target_runs_go(function):
+            return True
+        if not function.code.local:
+            return False
+        return self.workspace.is_go(function.code.path, self.folder, function.binary_names())
+
+    def _note_not_go(self, function: TemplateFunction, runtime: Node) -> None:
+        code = function.code
+        shown = self.doc.written(code.node) if code.node is not None else ""
+        if code.local and code.path is not None and code.path.exists():
+            why = f"no Go main package in {shown} and no bootstrap with Go build information there"
+        elif code.local:
+            why = f"{shown} does not exist and the module has no main package of its name"
+        else:
+            why = f"its code is {_code_kind(code.kind)}, so migrate cannot look at it"
+        where = runtime if function.own("Runtime") is not None else function.key
+        self._notice(
+            where,
+            f"{function.logical_id}: not Go: move its runtime yourself (Runtime {runtime.value}; {why})",
+            f"if it is Go: Runtime: {self.options.runtime} and Handler: {HANDLER}",
+        )
+
+    def _note_expression(self, function: TemplateFunction, runtime: Node) -> None:
+        if id(runtime) in self.reported:
+            return
+        self.reported.add(id(runtime))
+        self._notice(
+            runtime,
+            f"{function.logical_id}: Runtime is {self.doc.written(runtime)}"
+            f"{self._parameter_hint(runtime)}; which runtime that is cannot be decided here, "
+            "so it was left alone",
+            f"Runtime: {self.options.runtime} and Handler: {HANDLER} "
+            "wherever it resolves to go1.x or provided.al2",
+        )
 
     def _parameter_hint(self, runtime: Node) -> str:
         """For `!Ref Param`, where the parameter's old-runtime default is."""
         name = runtime.value if runtime.tag == "!Ref" else ""
         if intrinsic(runtime) == "Ref":
             name = runtime.entries[0][1].value
-        parameters = _as_map(self.doc.root.get("Parameters"))
-        parameter = _as_map(parameters.get(name)) if parameters and name else None
+        parameters = as_map(self.doc.root.get("Parameters"))
+        parameter = as_map(parameters.get(name)) if parameters and name else None
         default = parameter.get("Default") if parameter else None
-        if default is None or default.value not in OLD_RUNTIMES:
+        if default is None or default.value not in (GO_RUNTIME, *CUSTOM_RUNTIMES):
             return ""
         return f" (parameter {name} defaults to {default.value} at line {default.line})"
 
-    # ------------------------------------------------------------ second pass
-
-    def _migrate(self, function: _Function, functions: list[_Function]) -> str:
-        """Rewrites one function; returns the old Handler (the binary's name) or ""."""
-        additions: dict[str, Value] = {}
-        assert function.runtime is not None
-        self._rewrite(function.runtime, "Runtime", self.options.runtime, function)
-        handler = self._handler(function, functions, additions)
-        arch = self._arch(function, functions, additions)
-        build = {
-            "sam": self._build_with_sam,
-            "gobuild": self._build_with_gobuild,
-            "makefile": self._build_with_make,
-        }
-        build[self.options.build](function, handler, arch, additions)
-        self._add_properties(function, additions)
-        return handler
-
-    def _handler(
-        self, function: _Function, functions: list[_Function], additions: dict[str, Value]
-    ) -> str:
-        own = function.own("Handler")
-        shared = self.globals.get("Handler") if self.globals and function.is_sam else None
-        if own is not None:
-            return self._rewrite(own, "Handler", HANDLER, function)
-        if shared is not None and self._all_inheritors_migrate("Handler", functions):
-            return self._rewrite(shared, "Handler", HANDLER, function)
-        additions["Handler"] = HANDLER
-        return (
-            self.rewritten.get(id(shared), shared.value)
-            if shared and shared.is_plain_string
-            else ""
+    def _globals_that_change(self, functions: list[TemplateFunction], moving: set[str]) -> list[str]:
+        """The Globals.Function keys that change in Globals: those no kept function inherits.
+        A kept one is reported where it is, naming who keeps it."""
+        if self.globals is None:
+            return []
+        runtime = self.globals.get("Runtime")
+        old_runtime = runtime is not None and runtime.is_plain_string and (
+            runtime.value in (GO_RUNTIME, *CUSTOM_RUNTIMES)
         )
+        changing: list[str] = []
+        for key in _GLOBAL_KEYS:
+            node = self.globals.get(key)
+            if node is None or not node.is_plain_string:
+                continue
+            heirs = [f for f in functions if f.inherits(key)]
+            kept = [f for f in heirs if f.logical_id not in moving]
+            relevant = old_runtime or any(f.logical_id in moving for f in heirs)
+            if not relevant or node.value == self._new_value(key):
+                continue
+            if not kept:
+                changing.append(key)
+            elif key == "Runtime" or any(f.logical_id in moving for f in heirs):
+                names = ", ".join(f.logical_id for f in kept)
+                self._notice(
+                    node,
+                    f"Globals.Function.{key} {node.value} kept: {names} "
+                    f"{'inherits' if len(kept) == 1 else 'inherit'} it and "
+                    f"{'is' if len(kept) == 1 else 'are'} not migrated (see "
+                    f"{'its note' if len(kept) == 1 else 'their notes'}); "
+                    f"the migrated functions get their own {key}",
+                    f"{key}: {self._new_value(key)} once {names} no longer "
+                    f"{'needs' if len(kept) == 1 else 'need'} {node.value}",
+                )
+        return changing
+
+    def _new_value(self, key: str) -> str:
+        return self.options.runtime if key == "Runtime" else HANDLER
+
+    # ------------------------------------------------------------ editing one function
+
+    def _migrate(
+        self, function: TemplateFunction, functions: list[TemplateFunction], changing: list[str]
+    ) -> None:
+        additions: dict[str, Value] = {}
+        handler = ""
+        for key in _GLOBAL_KEYS:
+            own = function.own(key)
+            shared = self.globals.get(key) if self.globals and function.inherits(key) else None
+            if own is not None:
+                old = self._rewrite(own, key, self._new_value(key), function.logical_id)
+            elif shared is not None and key in changing:
+                old = self._rewrite(shared, key, self._new_value(key), function.logical_id)
+            else:
+                additions[key] = self._new_value(key)
+                old = shared.value if shared is not None and shared.is_plain_string else ""
+            if key == "Handler":
+                handler = old
+        arch = self._arch(function, functions, additions)
+        sam_build.build_step(self, function, handler, arch, additions)
+        self._add_properties(function, additions)
 
     def _arch(
-        self, function: _Function, functions: list[_Function], additions: dict[str, Value]
+        self, function: TemplateFunction, functions: list[TemplateFunction], additions: dict[str, Value]
     ) -> str:
         """Sets Architectures from --arch when given; returns the Lambda architecture in effect."""
         own = function.own("Architectures")
@@ -217,9 +273,8 @@ class _TemplateMigration:
                 )
             return in_effect or DEFAULT_ARCH
         target = own if own is not None else shared
-        if target is None or (
-            target is shared and not self._all_inheritors_migrate("Architectures", functions)
-        ):
+        every_heir_moves = all(f.logical_id in self.moving for f in functions if f.inherits("Architectures"))
+        if target is None or (target is shared and not every_heir_moves):
             additions["Architectures"] = [wanted]
             return wanted
         if id(target) in self.rewritten:
@@ -234,202 +289,10 @@ class _TemplateMigration:
             return in_effect or DEFAULT_ARCH
         self.doc.set_scalar(item, wanted)
         self.rewritten[id(target)] = item.value
-        self._change(item.line, f"Architectures: [{item.value}]", f"Architectures: [{wanted}]")
+        self.change(item.line, f"Architectures: [{item.value}]", f"Architectures: [{wanted}]")
         return wanted
 
-    def _all_inheritors_migrate(self, key: str, functions: list[_Function]) -> bool:
-        """Whether a Globals value can change: every SAM function that inherits it migrates."""
-        return all(f.migrate for f in functions if f.is_sam and f.own(key) is None)
-
-    # ------------------------------------------------------------ how it is built
-
-    def _build_with_sam(
-        self, function: _Function, handler: str, arch: str, additions: dict[str, Value]
-    ) -> None:
-        code = self._code(function)
-        if self._local_folder(code) is None:
-            self._note_prebuilt(function, code)
-            return
-        self._set_build_method(function, "go1.x", replace=False)
-        self._step("sam")
-
-    def _build_with_gobuild(
-        self, function: _Function, handler: str, arch: str, additions: dict[str, Value]
-    ) -> None:
-        code = self._code(function)
-        package, root = self._package(function, code, handler)
-        goarch = GOARCH[arch]
-        zip_path = relative_path(artifact_path(root, package.name, goarch), self.folder)
-        self._declare(function, package, root, goarch)
-        self._step("gobuild")
-        key = "CodeUri" if function.is_sam else "Code"
-        own = function.own(key)
-        if own is not None and own.is_plain_string:
-            self._rewrite(own, key, zip_path, function)
-        elif own is None and function.is_sam:
-            additions["CodeUri"] = zip_path
-        else:
-            where = own if own is not None else function.resource
-            self._notice(
-                where,
-                f"{function.logical_id}: {key} is {self.doc.written(where)}; left alone",
-                f"upload {zip_path} (gobuild publish) and point {key} at it",
-            )
-        method = _as_map(function.resource.get("Metadata"))
-        if method is not None and method.get("BuildMethod") is not None:
-            self._notice(
-                method,
-                f"{function.logical_id}: Metadata.BuildMethod makes `sam build` "
-                "rebuild it from source",
-                "remove Metadata.BuildMethod and deploy without `sam build`",
-            )
-
-    def _build_with_make(
-        self, function: _Function, handler: str, arch: str, additions: dict[str, Value]
-    ) -> None:
-        code = self._code(function)
-        folder = self._local_folder(code)
-        if folder is None:
-            self._note_prebuilt(function, code)
-            return
-        package, root = self._package(function, code, handler)
-        goarch = GOARCH[arch]
-        self._declare(function, package, root, goarch)
-        self._set_build_method(function, "makefile", replace=True)
-        self._step("makefile")
-        self.targets.append(
-            MakeTarget(
-                directory=folder,
-                logical_id=function.logical_id,
-                function=package.name,
-                arch=goarch,
-                root=root,
-                source=self.path,
-                line=function.resource.line,
-            )
-        )
-
-    def _set_build_method(self, function: _Function, method: str, *, replace: bool) -> None:
-        metadata = function.resource.get("Metadata")
-        if metadata is None:
-            line = self.doc.add_entry(function.resource, "Metadata", {"BuildMethod": method})
-            self._change(line, "", f"Metadata: BuildMethod: {method}")
-            return
-        current = metadata.get("BuildMethod") if metadata.is_map else None
-        if current is None and metadata.is_map:
-            line = self.doc.add_entry(metadata, "BuildMethod", method)
-            self._change(line, "", f"BuildMethod: {method}")
-        elif current is not None and current.value != method and replace:
-            self._rewrite(current, "BuildMethod", method, function)
-        elif current is None or current.value != method:
-            self._notice(
-                current or metadata,
-                f"{function.logical_id}: Metadata is "
-                f"{self.doc.written(current or metadata)}, kept; "
-                "its build must now write the binary as bootstrap",
-                f"BuildMethod: {method}",
-            )
-
-    def _declare(self, function: _Function, package: GoPackage, root: Path, goarch: str) -> None:
-        self.functions.append(
-            package.declaration(root=root, goarch=goarch, source=self.path, line=function.resource.line)
-        )
-        if not package.found:
-            self._notice(
-                function.resource,
-                f"{function.logical_id}: no main package found for it; gobuild.toml gets the guess "
-                f"{package.package}",
-                GUESS_REPLACEMENT,
-            )
-
-    def _package(
-        self, function: _Function, code: Node | None, handler: str
-    ) -> tuple[GoPackage, Path]:
-        folder = self._local_folder(code)
-        root = module_root(folder if folder is not None and folder.is_dir() else self.folder)
-        package = locate_package(
-            root=root, code_dir=folder, binary=handler, fallback=kebab(function.logical_id)
-        )
-        return package, root
-
-    def _code(self, function: _Function) -> Node | None:
-        if not function.is_sam:
-            return function.own("Code")
-        own = function.own("CodeUri")
-        return own if own is not None or not self.globals else self.globals.get("CodeUri")
-
-    def _local_folder(self, code: Node | None) -> Path | None:
-        """The folder a code location names, or None for S3, zips and inline code."""
-        if code is None or not code.is_plain_string or "://" in code.value:
-            return None
-        if code.value.lower().endswith((".zip", ".jar")):
-            return None
-        return self.folder / code.value
-
-    def _note_prebuilt(self, function: _Function, code: Node | None) -> None:
-        if code is None:
-            shown = "not given"
-        elif code.kind == "scalar":
-            shown = self.doc.written(code)
-        else:
-            shown = "an S3 location or inline code"
-        self._notice(
-            code if code is not None else function.resource,
-            f"{function.logical_id}: its code is {shown}, which `sam build` does not build; "
-            "that zip must now hold the binary named bootstrap",
-            "rebuild the zip with `gobuild build` (dist/<name>-<arch>.zip) and upload it",
-        )
-        self._step("prebuilt")
-
-    def _note_code_folders(self, functions: list[_Function], handlers: dict[str, str]) -> None:
-        """`sam build` builds the one main package in a CodeUri folder and names it bootstrap,
-        where the old Handler named a binary: a folder of prebuilt binaries, or one shared
-        by functions with different handlers, needs an entry per function."""
-        groups: dict[str, list[_Function]] = {}
-        for function in functions:
-            code = self._code(function)
-            if (
-                function.logical_id in handlers
-                and code is not None
-                and self._local_folder(code) is not None
-            ):
-                groups.setdefault(code.value.rstrip("/") + "/", []).append(function)
-        for uri, group in groups.items():
-            shared = len({handlers[f.logical_id] for f in group}) > 1
-            folder = self._local_folder(self._code(group[0]))
-            if not shared and folder is not None and is_main_package(folder):
-                continue
-            for function in group:
-                self._note_code_folder(
-                    function, handlers[function.logical_id], uri, group if shared else []
-                )
-
-    def _note_code_folder(
-        self, function: _Function, handler: str, uri: str, group: list[_Function]
-    ) -> None:
-        package, root = self._package(function, self._code(function), handler)
-        folder = (
-            relative_path(root / package.package, self.folder) + "/"
-            if package.found
-            else "<its main package>/"
-        )
-        if group:
-            others = ", ".join(f.logical_id for f in group if f is not function)
-            problem = (
-                f"{function.logical_id} shares CodeUri {uri} with {others}; "
-                f"its old Handler {handler!r} "
-                "named its binary, but `sam build` makes one binary per folder, named bootstrap"
-            )
-        else:
-            problem = (
-                f"{function.logical_id}: CodeUri {uri} holds no Go main package for `sam build` "
-                f"(the old Handler {handler!r} named a prebuilt binary)"
-            )
-        self._notice(function.resource, problem, f"give it its own entry: CodeUri: {folder}")
-
-    # ------------------------------------------------------------ edits and records
-
-    def _add_properties(self, function: _Function, additions: dict[str, Value]) -> None:
+    def _add_properties(self, function: TemplateFunction, additions: dict[str, Value]) -> None:
         if not additions:
             return
         written = function.resource.get("Properties")
@@ -443,69 +306,64 @@ class _TemplateMigration:
             return
         if function.properties is None:
             line = self.doc.add_entry(function.resource, "Properties", additions)
-            self._change(
-                line,
-                "",
-                "Properties: " + ", ".join(f"{k}: {_show(v)}" for k, v in additions.items()),
-            )
+            shown = ", ".join(f"{k}: {_show(v)}" for k, v in additions.items())
+            self.change(line, "", f"Properties: {shown}")
             return
         for key, value in additions.items():
             anchors = (function.own(name) for name in _NEIGHBOURS.get(key, ()))
             after = next((anchor for anchor in anchors if anchor is not None), None)
             line = self.doc.add_entry(function.properties, key, value, after=after)
-            self._change(line, "", f"{key}: {_show(value)}")
+            self.change(line, "", f"{key}: {_show(value)}")
 
-    def _rewrite(self, node: Node, key: str, new: str, function: _Function) -> str:
+    def _rewrite(self, node: Node, key: str, new: str, owner: str) -> str:
         """Sets a literal value (once per node); returns the old value, "" when not literal."""
         if id(node) in self.rewritten:
             return self.rewritten[id(node)]
         if not node.is_plain_string:
-            self._notice(
-                node,
-                f"{function.logical_id}: {key} is {self.doc.written(node)}; left alone",
-                f"{key}: {new}",
-            )
+            self._notice(node, f"{owner}: {key} is {self.doc.written(node)}; left alone", f"{key}: {new}")
             return ""
         self.rewritten[id(node)] = node.value
         if node.value != new:
             self.doc.set_scalar(node, new)
-            self._change(node.line, f"{key}: {node.value}", f"{key}: {new}")
+            self.change(node.line, f"{key}: {node.value}", f"{key}: {new}")
         return node.value
 
-    def _step(self, kind: str) -> None:
-        if _BUILD_STEPS[kind] not in self.steps:
-            self.steps.append(_BUILD_STEPS[kind])
+    def rewrite(self, node: Node, key: str, new: str, function: TemplateFunction) -> str:
+        """Sets a literal value of one function (see _rewrite)."""
+        return self._rewrite(node, key, new, function.logical_id)
 
-    def _change(self, line: int, old: str, new: str) -> None:
+    def step(self, text: str) -> None:
+        if text not in self.steps:
+            self.steps.append(text)
+
+    def change(self, line: int, old: str, new: str) -> None:
         self.changes.append(Change(file=self.path, line=line, old=old, new=new))
 
-    def _notice(self, node: Node, message: str, replacement: str = "") -> None:
+    def notice(self, node: Node, message: str, replacement: str = "", *, level: str = "info") -> None:
         self.notices.append(
-            Notice(file=self.path, line=node.line, message=message, replacement=replacement)
+            Notice(file=self.path, line=node.line, message=message, replacement=replacement, level=level)
         )
+
+    _notice = notice
 
 
 # Where an added property goes: after the first of these the function has, else at the end.
 _NEIGHBOURS = {
+    "Runtime": ("Handler",),
     "Handler": ("Runtime",),
     "CodeUri": ("Handler", "Runtime"),
     "Architectures": ("Handler", "Runtime"),
 }
 
-_BUILD_STEPS = {
-    "sam": "Run `sam build` and `sam deploy`: with Metadata BuildMethod go1.x, SAM's Go builder "
-    "writes each binary as bootstrap.",
-    "gobuild": "Run `gobuild build` to write the zips that CodeUri now names, then `sam deploy` "
-    "(skip `sam build`: there is nothing left for it to build).",
-    "makefile": "Run `sam build`: it calls the build-<LogicalId> targets, "
-    "which need gobuild and unzip on PATH.",
-    "prebuilt": "Rebuild the zips that live in S3 so the binary inside is named bootstrap, "
-    "upload them, then update the stack.",
-}
 
-
-def _as_map(node: Node | None) -> Node | None:
-    return node if node is not None and node.is_map else None
+def _code_kind(kind: str) -> str:
+    return {
+        "s3": "in S3",
+        "inline": "inline",
+        "image": "a container image",
+        "expression": "given by an expression",
+        "none": "not given",
+    }.get(kind, kind)
 
 
 def _first_arch(node: Node) -> str | None:

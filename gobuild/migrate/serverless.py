@@ -1,35 +1,40 @@
 """Serverless Framework `serverless.yml`: Go functions → provided.al2023.
 
-`provider.runtime` and `functions.*.runtime` move from go1.x/provided.al2, each migrated
-function's `handler` becomes bootstrap, and with `--build gobuild` each gets
-`package.artifact` pointing at gobuild's zip. A runtime held in a `${...}` variable is
-reported, not guessed.
+`provider.runtime` and `functions.*.runtime` move from go1.x (and from provided.al2 when the
+function is shown to be Go), each moved function's `handler` becomes bootstrap, and with
+`--build gobuild` each gets `package.artifact` naming gobuild's zip. A runtime in a `${...}`
+variable is reported, not guessed. The checks run on the result, so a second run reports the
+same: `package.patterns` that leave bootstrap out, an aws-lambda-go too old for provided.*.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gobuild.lambda_facts import TARGET_RUNTIME
+from gobuild.migrate.cfn import CUSTOM_RUNTIMES, GO_RUNTIME
 from gobuild.migrate.document import Document, Node
-from gobuild.migrate.functions import (
-    GUESS_REPLACEMENT,
-    artifact_path,
-    locate_package,
-    module_root,
-    relative_path,
-)
+from gobuild.migrate.functions import relative_path
+from gobuild.migrate.gocode import bootstrap_is_go
+from gobuild.migrate.locate import GENERIC_BINARIES
 from gobuild.migrate.model import (
     DEFAULT_ARCH,
+    ERROR,
     GOARCH,
     HANDLER,
-    OLD_RUNTIMES,
+    INFO,
     Change,
     FileResult,
     ManifestFunction,
     MigrateOptions,
     Notice,
+    original_line,
 )
+from gobuild.migrate.sam_build import PACKAGE_REPLACEMENT
+from gobuild.migrate.workspace import Resolved, Workspace
 
 FILE_NAMES = ("serverless.yml", "serverless.yaml")
 
@@ -46,57 +51,98 @@ def is_serverless(text: str) -> bool:
     return "provider" in text and "functions" in text
 
 
-def migrate_serverless(*, path: Path, text: str, options: MigrateOptions) -> FileResult:
+def migrate_serverless(
+    *, path: Path, text: str, options: MigrateOptions, workspace: Workspace | None = None
+) -> FileResult:
     """Migrates one serverless.yml; raises TemplateSyntaxError when it does not parse."""
-    return _ServiceMigration(Document(path=path, text=text, syntax="yaml"), options).run()
+    doc = Document(path=path, text=text, syntax="yaml")
+    return _ServiceMigration(doc, options, workspace or Workspace()).run()
 
 
 @dataclass(frozen=True, kw_only=True)
 class _Function:
     name: str
+    key: Node
     node: Node
-    runtime: Node | None
+    runtime: Node | None  # its own, or the provider's
+
+    @property
+    def inherits_runtime(self) -> bool:
+        return self.node.get("runtime") is None
+
+    def binary_names(self) -> tuple[str, ...]:
+        handler = self.node.get("handler")
+        names = [Path(handler.value).name] if handler is not None and handler.is_plain_string else []
+        return tuple(n for n in dict.fromkeys([*names, self.name]) if n not in GENERIC_BINARIES)
+
+
+def service_functions(doc: Document) -> list[_Function]:
+    provider = doc.root.get("provider")
+    shared = provider.get("runtime") if provider is not None and provider.is_map else None
+    functions = doc.root.get("functions")
+    if functions is None or not functions.is_map:
+        return []
+    return [
+        _Function(name=key.value, key=key, node=node, runtime=node.get("runtime") or shared)
+        for key, node in functions.entries
+        if node.is_map
+    ]
 
 
 class _ServiceMigration:
-    def __init__(self, doc: Document, options: MigrateOptions) -> None:
+    def __init__(self, doc: Document, options: MigrateOptions, workspace: Workspace) -> None:
         self.doc = doc
         self.options = options
+        self.workspace = workspace
         self.path = doc.path
+        self.folder = doc.path.parent
         self.changes: list[Change] = []
         self.notices: list[Notice] = []
         self.functions: list[ManifestFunction] = []
         provider = doc.root.get("provider")
         self.provider = provider if provider is not None and provider.is_map else None
         self.rewritten: set[int] = set()
+        self.packages: dict[str, Resolved] = {}
 
     def run(self) -> FileResult:
-        shared_runtime = self.provider.get("runtime") if self.provider else None
-        migrated = [f for f in self._functions(shared_runtime) if self._decide(f)]
-        for function in migrated:
-            self._migrate(function, migrated)
+        functions = service_functions(self.doc)
+        moving = [f for f in functions if self._decide(f)]
+        names = {f.name for f in moving}
+        shared = self.provider.get("runtime") if self.provider else None
+        heirs = [f for f in functions if f.inherits_runtime]
+        provider_moves = all(f.name in names for f in heirs)
+        if shared is not None and heirs and not provider_moves and any(f.name in names for f in heirs):
+            kept = [f.name for f in heirs if f.name not in names]
+            one = len(kept) == 1
+            self._notice(
+                shared,
+                f"provider.runtime {shared.value} kept: {', '.join(kept)} "
+                f"{'inherits' if one else 'inherit'} it and {'is' if one else 'are'} not migrated; "
+                "the migrated functions get their own runtime",
+                f"runtime: {self.options.runtime} once {', '.join(kept)} no longer "
+                f"{'needs' if one else 'need'} {shared.value}",
+            )
+        for function in moving:
+            self._migrate(function, moving, provider_moves)
+        new_text = self.doc.result_text()
+        final = Document(path=self.path, text=new_text, syntax="yaml")
+        self.notices += check_service(
+            final,
+            self.workspace,
+            line_of=lambda offset: original_line(self.doc.edits, self.doc.lines, offset),
+        )
         steps = (
-            (_STEPS["gobuild" if self.options.build == "gobuild" else "other"],) if migrated else ()
+            (_STEPS["gobuild" if self.options.build == "gobuild" else "other"],) if moving else ()
         )
         return FileResult(
             path=self.path,
             old_text=self.doc.text,
-            new_text=self.doc.result_text(),
+            new_text=new_text,
             changes=tuple(self.changes),
             notices=tuple(self.notices),
             functions=tuple(self.functions),
             steps=steps,
         )
-
-    def _functions(self, shared_runtime: Node | None) -> list[_Function]:
-        functions = self.doc.root.get("functions")
-        if functions is None or not functions.is_map:
-            return []
-        return [
-            _Function(name=key.value, node=node, runtime=node.get("runtime") or shared_runtime)
-            for key, node in functions.entries
-            if node.is_map
-        ]
 
     def _decide(self, function: _Function) -> bool:
         runtime = function.runtime
@@ -112,22 +158,52 @@ class _ServiceMigration:
                     "where it resolves to go1.x",
                 )
             return False
-        return runtime.value in OLD_RUNTIMES
+        if runtime.value in CUSTOM_RUNTIMES and not self._is_go(function):
+            self._notice(
+                function.key,
+                f"{function.name}: not Go: move its runtime yourself (runtime {runtime.value}; "
+                "its handler is no Go binary here and the module has no main package of its name)",
+                f"if it is Go: runtime: {self.options.runtime} and handler: {HANDLER}",
+            )
+            return False
+        if runtime.value not in (GO_RUNTIME, *CUSTOM_RUNTIMES):
+            return False
+        if self.options.build != "gobuild":
+            return True
+        found = self.workspace.resolve(code=None, start=self.folder, names=function.binary_names())
+        if isinstance(found, Resolved):
+            self.packages[function.name] = found
+            return True
+        self._notice(
+            function.key, f"{function.name}: not migrated: {found.problem}", PACKAGE_REPLACEMENT, ERROR
+        )
+        return False
 
-    def _migrate(self, function: _Function, migrated: list[_Function]) -> None:
-        assert function.runtime is not None
-        self._rewrite(function.runtime, "runtime", self.options.runtime)
+    def _is_go(self, function: _Function) -> bool:
         handler = function.node.get("handler")
-        old_handler = handler.value if handler is not None and handler.is_plain_string else ""
+        if handler is not None and handler.is_plain_string:
+            binary = self.folder / handler.value
+            if bootstrap_is_go(binary.parent, (binary.name,)):
+                return True
+        found = self.workspace.resolve(code=None, start=self.folder, names=function.binary_names())
+        return isinstance(found, Resolved)
+
+    def _migrate(self, function: _Function, moving: list[_Function], provider_moves: bool) -> None:
+        assert function.runtime is not None
+        if function.inherits_runtime and not provider_moves:
+            self._add(function.node, "runtime", self.options.runtime, after=function.node.get("handler"))
+        else:
+            self._rewrite(function.runtime, "runtime", self.options.runtime)
+        handler = function.node.get("handler")
         if handler is not None:
             self._rewrite(handler, "handler", HANDLER)
         else:
             self._add(function.node, "handler", HANDLER)
-        arch = self._arch(function, migrated)
+        arch = self._arch(function, moving)
         if self.options.build == "gobuild":
-            self._point_at_zip(function, old_handler, arch)
+            self._point_at_zip(function, arch)
 
-    def _arch(self, function: _Function, migrated: list[_Function]) -> str:
+    def _arch(self, function: _Function, moving: list[_Function]) -> str:
         """Sets `architecture` from --arch (at the provider when every function inheriting
         it migrates); returns the architecture in effect."""
         own = function.node.get("architecture")
@@ -139,9 +215,9 @@ class _ServiceMigration:
         wanted = self.options.arch
         if wanted is None or (current is not None and wanted == in_effect):
             return in_effect
-        names = {f.name for f in migrated}
+        names = {f.name for f in moving}
         all_migrate = all(
-            f.name in names for f in self._functions(None) if f.node.get("architecture") is None
+            f.name in names for f in service_functions(self.doc) if f.node.get("architecture") is None
         )
         if own is not None:
             self._rewrite(own, "architecture", wanted)
@@ -155,22 +231,11 @@ class _ServiceMigration:
             self._add(function.node, "architecture", wanted)
         return wanted
 
-    def _point_at_zip(self, function: _Function, handler: str, arch: str) -> None:
-        folder = self.path.parent
-        root = module_root(folder)
-        package = locate_package(root=root, code_dir=None, binary=handler, fallback=function.name)
+    def _point_at_zip(self, function: _Function, arch: str) -> None:
+        found = self.packages[function.name]
         goarch = GOARCH.get(arch, "amd64")
-        zip_path = relative_path(artifact_path(root, package.name, goarch), folder)
-        self.functions.append(
-            package.declaration(root=root, goarch=goarch, source=self.path, line=function.node.line)
-        )
-        if not package.found:
-            self._notice(
-                function.node,
-                f"{function.name}: no main package found for handler {handler!r}; "
-                f"gobuild.toml gets the guess {package.package}",
-                GUESS_REPLACEMENT,
-            )
+        zip_path = relative_path(self.workspace.artifact(found.root, found.name, goarch), self.folder)
+        self.functions.append(found.declaration(goarch=goarch, source=self.path, line=function.key.line))
         settings = function.node.get("package")
         if settings is None:
             self._add(function.node, "package", {"artifact": zip_path})
@@ -208,7 +273,79 @@ class _ServiceMigration:
         )
         self.changes.append(Change(file=self.path, line=line, old="", new=f"{key}: {shown}"))
 
-    def _notice(self, node: Node, message: str, replacement: str) -> None:
+    def _notice(self, node: Node, message: str, replacement: str, level: str = INFO) -> None:
         self.notices.append(
-            Notice(file=self.path, line=node.line, message=message, replacement=replacement)
+            Notice(file=self.path, line=node.line, message=message, replacement=replacement, level=level)
         )
+
+
+# ---------------------------------------------------------------- checks of the result
+
+
+def check_service(doc: Document, workspace: Workspace, *, line_of: Callable[[int], int]) -> list[Notice]:
+    """Notes about a service's functions on provided.al2023 with handler bootstrap: package
+    patterns that leave bootstrap out of the zip, an aws-lambda-go too old for provided.*."""
+    notices: list[Notice] = []
+    functions = [
+        f
+        for f in service_functions(doc)
+        if f.runtime is not None
+        and f.runtime.value == TARGET_RUNTIME
+        and (handler := f.node.get("handler")) is not None
+        and handler.value == HANDLER
+    ]
+    service_package = doc.root.get("package")
+    for function in functions:
+        own_package = function.node.get("package")
+        if _artifact(own_package) or _artifact(service_package):
+            continue
+        for settings in (own_package, service_package):
+            patterns = settings.get("patterns") if settings is not None and settings.is_map else None
+            if patterns is None or patterns.kind != "seq":
+                continue
+            if not _ships_bootstrap(service_package, own_package):
+                notices.append(
+                    Notice(
+                        file=doc.path,
+                        line=line_of(patterns.start),
+                        message=f"{function.name}: package.patterns ({doc.written(patterns)}) leave "
+                        "out bootstrap, the file handler bootstrap runs from the zip's root",
+                        replacement="package.patterns that ship bootstrap at the root (or "
+                        "`gobuild migrate --build gobuild`, which sets package.artifact)",
+                        level=ERROR,
+                    )
+                )
+            break
+    if functions:
+        note = workspace.lambda_note(workspace.root_for(None, doc.path.parent))
+        notices += [note] if note else []
+    return notices
+
+
+def _artifact(settings: Node | None) -> bool:
+    return settings is not None and settings.is_map and settings.get("artifact") is not None
+
+
+def _ships_bootstrap(*packages: Node | None) -> bool:
+    """Serverless includes every file, then applies the patterns in order (service first,
+    then the function's): `!` excludes what matches, any other pattern includes it."""
+    included = True
+    for settings in packages:
+        patterns = settings.get("patterns") if settings is not None and settings.is_map else None
+        for item in patterns.items if patterns is not None and patterns.kind == "seq" else ():
+            pattern = item.value.strip()
+            negated = pattern.startswith("!")
+            if _glob(pattern.lstrip("!")).fullmatch(HANDLER):
+                included = not negated
+    return included
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    pattern = pattern.removeprefix("./")
+    parts = re.split(r"(\*\*/?|\*|\?)", pattern)
+    regex = "".join(
+        "(?:.*/)?" if part == "**/" else ".*" if part == "**" else "[^/]*" if part == "*"
+        else "[^/]" if part == "?" else re.escape(part)
+        for part in parts
+    )
+    return re.compile(regex)

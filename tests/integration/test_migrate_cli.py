@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -55,9 +56,21 @@ def test_each_mode_prints_the_golden_output_and_exits_as_documented(
     write = migrate_cli("input", "--write", *case_args(case), cwd=folder)
     assert (write.returncode, write.stdout) == (0, golden(case, "write"))
 
+    # Notes come from the files: a --check after the --write reports every one again, and
+    # fails exactly when one of them is an error.
     again = migrate_cli("input", "--check", *case_args(case), cwd=folder)
-    assert again.returncode == 0
     assert "nothing to change;" in again.stdout
+    assert again.returncode == (1 if "error:" in golden(case, "check") else 0)
+    assert notes(again.stdout) == notes(golden(case, "check"))
+
+
+def notes(output: str) -> list[str]:
+    """The notes of a report without their line numbers (a --write may move lines)."""
+    return [
+        line.split(": ", 1)[1]
+        for line in output.splitlines()
+        if ": note: " in line or ": error: " in line
+    ]
 
 
 def test_json_lists_changes_notices_files_and_steps(tmp_path: Path) -> None:
@@ -74,7 +87,7 @@ def test_json_lists_changes_notices_files_and_steps(tmp_path: Path) -> None:
         "old": "Runtime: go1.x",
         "new": "Runtime: provided.al2023",
     }
-    assert [n["line"] for n in document["notices"]] == [16, 27]
+    assert [(n["line"], n["level"]) for n in document["notices"]] == [(15, "error"), (26, "error")]
     assert document["diff"].startswith("--- a/input/template.yaml\n+++ b/input/template.yaml\n")
     assert document["next_steps"]
 
@@ -117,7 +130,14 @@ def test_a_whole_repository_at_once(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     again = migrate_cli("repo", "--build", "gobuild", "--check", cwd=tmp_path)
-    assert again.returncode == 0, again.stdout
+    assert "nothing to change;" in again.stdout
+    # What is left is reported: cfn-json has no Go module, and sam-makefile's DigestFunction
+    # keeps a BuildMethod next to its new zip.
+    assert again.returncode == 1
+    assert [line.split(": error: ")[1].split(":")[0] for line in again.stdout.splitlines() if ": error: " in line] == [
+        "ReceiverFunction",
+        "DigestFunction",
+    ]
     for case in ("sam-globals", "sam-shared-codeuri", "serverless"):
         assert (tmp_path / "repo" / case / "gobuild.toml").is_file()
 
@@ -152,3 +172,107 @@ def test_written_makefile_targets_run_gobuild_from_the_module_root(tmp_path: Pat
         f'gobuild build -C "{root}" --only sms-lambda --arch arm64 --quiet',
         f'unzip -o -q "{root}/dist/sms-lambda-arm64.zip" -d "/tmp/artifacts"',
     ]
+
+
+PROVIDED_AL2 = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  GoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {go}
+      Handler: bootstrap
+      Runtime: provided.al2
+  ScriptFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {script}
+      Handler: bootstrap
+      Runtime: provided.al2
+"""
+
+
+@pytest.mark.parametrize("packaging", ["folder", "zip"])
+def test_provided_al2_moves_only_when_its_bootstrap_is_a_go_binary(
+    packaging: str, tmp_path: Path, go_binaries: dict[tuple[str, str], Path]
+) -> None:
+    # Prebuilt code with no source beside it: Go build information decides, read from the
+    # real binary (in a folder, or through zipfile from a zip), never by running it.
+    script = b"#!/bin/sh\nwhile true; do sleep 1; done\n"
+    binary = go_binaries["orders-lambda", "amd64"].read_bytes()
+    for name, data in (("go", binary), ("script", script)):
+        if packaging == "folder":
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "bootstrap").write_bytes(data)
+        else:
+            with zipfile.ZipFile(tmp_path / f"{name}.zip", "w") as archive:
+                archive.writestr("bootstrap", data)
+    code = {"go": "go/", "script": "script/"} if packaging == "folder" else {"go": "go.zip", "script": "script.zip"}
+    template = tmp_path / "template.yaml"
+    template.write_text(PROVIDED_AL2.format(**code))
+    before = template.read_text()
+
+    result = migrate_cli("template.yaml", "--write", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    after = template.read_text()
+    go_part, script_part = before.split("  ScriptFunction:")
+    assert after.endswith("  ScriptFunction:" + script_part)  # byte for byte
+    assert after.startswith(go_part.replace("provided.al2\n", "provided.al2023\n"))
+    assert "template.yaml:15: note: ScriptFunction: not Go: move its runtime yourself" in result.stdout
+
+
+BOMB = (
+    'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    + "".join(f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+    + "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: go1.x, Handler: *i}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("bomb.yaml", BOMB, "bomb.yaml:6: YAML its aliases expand to more than 100,000 nodes"),
+        ("deep.yaml", "Resources: " + "[" * 3000 + "]" * 3000 + "\n# AWS::Lambda::Function\n", "deep.yaml:1: YAML nested more than 100 levels deep"),
+    ],
+)
+def test_hostile_yaml_exits_2_naming_file_and_line(name: str, text: str, message: str, tmp_path: Path) -> None:
+    (tmp_path / name).write_text(text)
+    # The bound here only keeps a regression from hanging CI; the refusal itself is a flat scan.
+    result = subprocess.run(
+        [sys.executable, "-c", _LIMITED, name],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0] == f"error: {tmp_path / name}:{message.split(':', 1)[1]}"
+    assert "Traceback" not in result.stderr
+
+
+# Runs `gobuild migrate` under a 300 MB address-space limit: an alias bomb expanded would need GBs.
+_LIMITED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (300 * 1024 * 1024, 300 * 1024 * 1024))
+sys.argv = ["gobuild", "migrate", sys.argv[1]]
+from gobuild.main import main
+main()
+"""
+
+
+def test_an_unwritable_target_exits_2_and_changes_nothing(tmp_path: Path) -> None:
+    folder = copy_case("sam-makefile", tmp_path)
+    template = folder / "input" / "template.yaml"
+    template.write_text(template.read_text().replace("CodeUri: ./\n      Handler: email", "CodeUri: build/\n      Handler: email"))
+    (folder / "input" / "build").write_text("a file where CodeUri expects a folder\n")
+    before = {p: p.read_bytes() for p in (folder / "input").rglob("*") if p.is_file()}
+
+    result = migrate_cli("input", "--build", "makefile", "--write", cwd=folder)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {folder / 'input' / 'build' / 'Makefile'}: ")
+    assert {p: p.read_bytes() for p in (folder / "input").rglob("*") if p.is_file()} == before

@@ -1,8 +1,9 @@
 """Golden tests: each folder under testdata/migrate/ is a small project (`input/`), the flags
 to run with (`args`), and what each mode must print and write (`expected/`).
 
-Set GOBUILD_UPDATE_GOLDEN=1 to rewrite the expected files from the current output, then
-read the diff before committing it.
+Set GOBUILD_UPDATE_GOLDEN=1 to rewrite the expected files from the current output: each test
+then writes its golden and SKIPS (an updated golden is never checked against itself). Read the
+diff before committing it; the independent oracles (test_migrate_oracles.py) still run.
 """
 
 from __future__ import annotations
@@ -52,9 +53,9 @@ def expected_files(case: str) -> dict[str, str]:
     }
 
 
-def tree(folder: Path) -> dict[str, str]:
+def tree(folder: Path) -> dict[str, bytes]:
     return {
-        p.relative_to(folder).as_posix(): p.read_text()
+        p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
@@ -64,6 +65,7 @@ def check_golden(path: Path, actual: str) -> None:
     if UPDATE:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual)
+        pytest.skip(f"golden written: {path}")
     assert actual == path.read_text(), f"output differs from {path}"
 
 
@@ -94,8 +96,9 @@ def test_write_produces_golden_files_and_leaves_the_rest(case: str, tmp_path: Pa
         shutil.rmtree(target, ignore_errors=True)
         for name in written:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
-            (target / name).write_text(after[name])
-    assert {name: after[name] for name in written} == expected_files(case)
+            (target / name).write_bytes(after[name])
+        pytest.skip(f"goldens written: {target}")
+    assert {name: after[name].decode() for name in written} == expected_files(case)
     untouched = {name: text for name, text in after.items() if name not in written}
     assert untouched == {name: text for name, text in before.items() if name not in written}
 

@@ -52,7 +52,7 @@ resource "aws_lambda_function" "node" {
 
 
 def test_missing_handler_and_arch_are_added_aligned_like_terraform_fmt(tmp_path: Path) -> None:
-    text = 'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  runtime       = "provided.al2" // custom\n}\n'
+    text = 'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  runtime       = "go1.x" // custom\n}\n'
     result = run(text, tmp_path, arch="arm64")
 
     assert result.new_text == (
@@ -124,8 +124,29 @@ def test_gobuild_build_declares_the_function_and_says_where_the_zip_is(tmp_path:
     assert [(f.name, f.package, f.architectures) for f in result.functions] == [
         ("query-lambda", "./cmd/query-lambda", ("amd64",))
     ]
-    assert result.notices[0].line == 2
-    assert result.notices[0].replacement == (
-        'filename = "${path.module}/../dist/query-lambda-amd64.zip" and '
-        'source_code_hash = filebase64sha256("${path.module}/../dist/query-lambda-amd64.zip")'
+    zip_path = "${path.module}/../dist/query-lambda-amd64.zip"
+    assert result.new_text == (
+        'resource "aws_lambda_function" "q" {\n'
+        f'  filename = "{zip_path}"\n'
+        f'  source_code_hash = filebase64sha256("{zip_path}")\n'
+        '  runtime = "provided.al2023"\n  handler = "bootstrap"\n}\n'
     )
+    assert result.notices == ()
+
+
+def test_a_resource_label_never_names_a_function(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/x\n")
+    (tmp_path / "this").mkdir()
+    (tmp_path / "this" / "main.go").write_text("package main\n\nfunc main() {}\n")
+    text = 'resource "aws_lambda_function" "this" {\n  runtime = "go1.x"\n  handler = "main"\n}\n'
+    result = migrate_terraform(path=tmp_path / "main.tf", text=text, options=MigrateOptions(build="gobuild"))
+
+    assert result.new_text == text and result.functions == ()
+    assert [(n.line, n.level, n.message) for n in result.notices] == [
+        (
+            1,
+            "error",
+            "aws_lambda_function.this: not migrated: no main package named "
+            f"(no binary name to go by) in the module at {tmp_path}",
+        )
+    ]

@@ -64,3 +64,12 @@ resource "aws_iam_role" "lambda" {
     }
   EOT
 }
+
+# A custom runtime written in shell: not Go, so migrate leaves it to its owners.
+resource "aws_lambda_function" "reindex_cron" {
+  function_name = "search-reindex-cron"
+  role          = aws_iam_role.lambda.arn
+  filename      = "${path.module}/scripts/reindex.zip"
+  runtime       = "provided.al2"
+  handler       = "reindex.handler"
+}

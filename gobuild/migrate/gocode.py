@@ -1,0 +1,124 @@
+"""Is a function's code Go? And is its aws-lambda-go new enough for provided.* runtimes?
+
+A provided.al2 function is moved only when its code is shown to be Go: a Go main package at its
+code location, or Go build information in the executable it ships (a `bootstrap` in its folder
+or zip). Everything is read with a bound; nothing is run.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from gobuild.check.buildinfo import read_buildinfo
+from gobuild.check.elf import ElfError, is_elf
+from gobuild.lambda_facts import AWS_LAMBDA_GO, BOOTSTRAP, RUNTIME_API_SINCE, UNZIPPED_LIMIT, ZIPPED_LIMIT
+
+# How many entries of a zip are looked at for an executable, and how far into it.
+MAX_ZIP_ENTRIES = 5000
+
+
+def bootstrap_is_go(path: Path, names: tuple[str, ...] = ()) -> bool:
+    """Whether the executable a code location ships holds Go build information: `bootstrap`
+    (or one of `names`, the binary a go1.x Handler named) in a folder, or in a zip."""
+    wanted = (BOOTSTRAP, *names)
+    try:
+        if path.is_dir():
+            return any(_file_is_go(path / name) for name in wanted if name)
+        if path.suffix.lower() == ".zip" and path.is_file():
+            return _zip_holds_go(path, wanted)
+    except OSError:
+        return False
+    return False
+
+
+def _file_is_go(path: Path) -> bool:
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(info.st_mode) or info.st_size > UNZIPPED_LIMIT:
+        return False
+    with path.open("rb") as handle:
+        data = handle.read(UNZIPPED_LIMIT + 1)
+    return _bytes_are_go(data)
+
+
+def _zip_holds_go(path: Path, names: tuple[str, ...]) -> bool:
+    """Reads the zip with zipfile, never more than Lambda's limits: the archive itself, and
+    each entry by the size its directory declares (zipfile stops there and checks the CRC)."""
+    if path.stat().st_size > ZIPPED_LIMIT * 5:
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()[:MAX_ZIP_ENTRIES]
+            by_name = {info.filename: info for info in infos}
+            chosen = [by_name[name] for name in names if name in by_name]
+            for info in chosen:
+                if info.file_size <= UNZIPPED_LIMIT and not info.is_dir():
+                    with archive.open(info) as entry:
+                        if _bytes_are_go(entry.read(UNZIPPED_LIMIT + 1)):
+                            return True
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError):
+        return False
+    return False
+
+
+def _bytes_are_go(data: bytes) -> bool:
+    if not is_elf(data[:16]):
+        return False
+    try:
+        return read_buildinfo(data) is not None
+    except ElfError:
+        return False
+
+
+# ---------------------------------------------------------------- go.mod
+
+
+@dataclass(frozen=True, kw_only=True)
+class LambdaRequirement:
+    """The aws-lambda-go version a go.mod requires (after any replace), and its line."""
+
+    version: str
+    line: int
+
+    @property
+    def predates_runtime_api(self) -> bool:
+        """True below v1.18.0, which cannot receive events on provided.* runtimes."""
+        parsed = _release(self.version)
+        return parsed is not None and parsed < RUNTIME_API_SINCE
+
+
+_REQUIRE = re.compile(rf"^[ \t]*(?:require\s+)?{re.escape(AWS_LAMBDA_GO)}[ \t]+(v\S+)", re.MULTILINE)
+_REPLACE = re.compile(
+    rf"^\s*(?:replace\s+)?{re.escape(AWS_LAMBDA_GO)}(?:\s+v\S+)?\s*=>\s*(\S+)\s+(v\S+)", re.MULTILINE
+)
+_VERSION = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
+
+
+def lambda_requirement(gomod: str) -> LambdaRequirement | None:
+    """The aws-lambda-go a go.mod requires, None when it requires none (or replaces it with a
+    local folder, whose version cannot be known)."""
+    text = re.sub(r"//[^\n]*", "", gomod)
+    required = next(
+        (m for m in _REQUIRE.finditer(text) if "=>" not in text[m.start() : text.find("\n", m.end())]),
+        None,
+    )
+    if required is None:
+        return None
+    version, line = required.group(1), text.count("\n", 0, required.start(1)) + 1
+    replaced = _REPLACE.search(text)
+    if replaced is not None:
+        if replaced.group(1).startswith((".", "/")):
+            return None
+        version, line = replaced.group(2), text.count("\n", 0, replaced.start(2)) + 1
+    return LambdaRequirement(version=version, line=line)
+
+
+def _release(version: str) -> tuple[int, int, int] | None:
+    match = _VERSION.match(version)
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None

@@ -1,0 +1,25 @@
+// Command notify is one Lambda function of this fixture.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+type request struct {
+	Channel string `json:"channel"`
+}
+
+type response struct {
+	Function string `json:"function"`
+	Sent     string `json:"sent"`
+}
+
+func handle(ctx context.Context, in request) (response, error) {
+	return response{Function: "notify", Sent: in.Channel}, nil
+}
+
+func main() {
+	lambda.Start(handle)
+}

@@ -1,0 +1,25 @@
+// Command release is one Lambda function of this fixture.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+type request struct {
+	Sku string `json:"sku"`
+}
+
+type response struct {
+	Function string `json:"function"`
+	Released string `json:"released"`
+}
+
+func handle(ctx context.Context, in request) (response, error) {
+	return response{Function: "release", Released: in.Sku}, nil
+}
+
+func main() {
+	lambda.Start(handle)
+}
