@@ -41,7 +41,8 @@ def diff_command(
 ) -> None:
     """Explain why two builds differ: the zip, then Go's build information, then the code.
 
-    Exits 0 when identical, 1 when they differ, 2 when an input cannot be read.
+    Differences read A → B; a published.json is always the deployed ("before") side. Exits 0
+    when identical, 1 when they differ, 2 when an input cannot be read.
     """
     from gobuild.cli.render import PlainReporter
     from gobuild.diff import S3Options, compare
@@ -72,6 +73,9 @@ def render(result: DiffResult, console: Console, *, verbose: bool) -> None:
         for line in _difference_lines(artifact):
             console.print(line)
         return
+    if result.swapped:
+        console.print(f"[dim]{escape(result.a)} is what is deployed: each line reads {escape(result.a)} → "
+                      f"{escape(result.b)}[/]")
     for artifact in result.differing:
         console.print(fleet_line(artifact))
         if verbose:

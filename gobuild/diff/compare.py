@@ -1,5 +1,8 @@
 """`gobuild diff A B`: match what A and B name, compare by hash first, explain what differs.
 
+Differences read A → B, except that a published.json (what is deployed) is always the "before"
+side of a comparison with a local build, whichever argument it is.
+
 Pairs are matched by label ("name/arch"); one zip against a fleet takes the fleet's zip of
 the same label. Local zips are hashed from their bytes; published.json entries compare by
 their recorded SHA-256 and are downloaded only when they differ and S3 can be read.
@@ -21,6 +24,10 @@ def compare(a: str, b: str, *, s3: S3Options | None = None, reporter: Reporter |
     """Compares everything A and B name. Raises DiffInputError (exit 2) for unreadable input."""
     reporter = reporter or NullReporter()
     old, new = resolve(a), resolve(b)
+    # published.json describes what is deployed: it is the "before" side of a local build.
+    swapped = new.kind == "published" and old.kind != "published"
+    if swapped:
+        old, new, a, b = new, old, b, a
     fetcher = Fetcher(s3 or S3Options())
     artifacts = []
     for label, x, y in match(old, new):
@@ -30,7 +37,7 @@ def compare(a: str, b: str, *, s3: S3Options | None = None, reporter: Reporter |
             artifacts.append(ArtifactDiff(label=label, status="only-in-a", a=_origin(x), b=None, note=f"only in {a}"))
         elif x is not None and y is not None:
             artifacts.append(_compare_pair(label, x, y, fetcher, reporter))
-    return DiffResult(a=a, b=b, fleet=old.fleet or new.fleet, artifacts=tuple(artifacts))
+    return DiffResult(a=a, b=b, fleet=old.fleet or new.fleet, artifacts=tuple(artifacts), swapped=swapped)
 
 
 def match(old: Side, new: Side) -> list[tuple[str, Candidate | None, Candidate | None]]:

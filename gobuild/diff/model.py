@@ -110,10 +110,11 @@ class ArtifactDiff:
 class DiffResult:
     """Every artifact compared between A and B; `fleet` when either side named several."""
 
-    a: str
+    a: str  # the "before" side: what values on the left of an arrow come from
     b: str
     fleet: bool
     artifacts: tuple[ArtifactDiff, ...]
+    swapped: bool = False  # B was a published.json, so it became the "before" side
 
     @property
     def identical(self) -> bool:
@@ -128,6 +129,7 @@ class DiffResult:
             "a": self.a,
             "b": self.b,
             "fleet": self.fleet,
+            "swapped": self.swapped,
             "identical": self.identical,
             "compared": len(self.artifacts),
             "differing": len(self.differing),
