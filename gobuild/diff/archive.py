@@ -15,6 +15,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
+import deflate
+
 from gobuild.diff.model import Difference, DiffInputError
 from gobuild.lambda_facts import MIB, UNZIPPED_LIMIT
 
@@ -23,6 +25,7 @@ MAX_ENTRIES = 65535  # a zip without zip64 holds at most this many
 LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 LOCAL_SIGNATURE = 0x04034B50
 UNIX = 3
+ENCRYPTED = 0x1  # general purpose flag bit 0
 METHOD_NAMES = {
     0: "stored", 8: "deflate", 9: "deflate64", 12: "bzip2", 14: "lzma", 93: "zstandard", 95: "xz", 98: "ppmd",
 }  # fmt: skip
@@ -111,6 +114,10 @@ class Archive:
         if cached is not None:
             return cached
         info = self._infos[entry.index]
+        if entry.method == zipfile.ZIP_DEFLATED and not entry.flag_bits & ENCRYPTED:
+            data = self._inflate(entry)
+            self._contents[entry.index] = data
+            return data
         try:
             with self._zip.open(info) as stream:
                 data = stream.read(info.file_size + 1)
@@ -126,6 +133,22 @@ class Archive:
             raise DiffInputError(f"{self.label}: {entry.name}: {len(data)} bytes, but the directory says "
                                  f"{info.file_size}")
         self._contents[entry.index] = data
+        return data
+
+
+    def _inflate(self, entry: Entry) -> bytes:
+        """Deflate through libdeflate: 2-3 times zlib's speed, into exactly the declared size."""
+        try:
+            raw = memoryview(self.data)[entry.data_offset : entry.data_offset + entry.compressed_size]
+            data = bytes(deflate.deflate_decompress(raw, entry.file_size)) if entry.file_size else b""
+        except deflate.DeflateError:
+            data = None
+        if data is None or len(data) != entry.file_size:
+            raise DiffInputError(f"{self.label}: {entry.name}: corrupt entry (its data does not inflate to "
+                                 f"the declared {entry.file_size} bytes)", hint="download or build it again")
+        if deflate.crc32(data) != entry.crc:
+            raise DiffInputError(f"{self.label}: {entry.name}: corrupt entry (bad CRC)",
+                                 hint="download or build it again")
         return data
 
 

@@ -92,7 +92,8 @@ def _compare_pair(label: str, x: Candidate, y: Candidate, fetcher: Fetcher, repo
         why = next(r for r in reasons if r)
         note = f"differs (CodeSha256 {a.code_sha256} → {b.code_sha256}); fetch with --endpoint-url to explain ({why})"
         return ArtifactDiff(label=label, status="not-fetched", a=a, b=b, note=note)
-    a, b = _origin(x, old), _origin(y, new)
+    a = a if a.sha256 is not None and x.path is not None else _origin(x, old)
+    b = b if b.sha256 is not None and y.path is not None else _origin(y, new)
     if old == new:
         return ArtifactDiff(label=label, status="identical", a=a, b=b)
     differences = explain_zips(old, new, old_label=x.source, new_label=y.source,

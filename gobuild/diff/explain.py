@@ -14,7 +14,7 @@ from gobuild.check.buildinfo import BuildInfo, read_buildinfo
 from gobuild.check.elf import ElfError, ElfFile, is_elf, parse_elf
 from gobuild.diff.archive import Archive, compare_archives
 from gobuild.diff.code import explain_code, module_of
-from gobuild.diff.goinfo import compare_buildinfo, compare_recorded
+from gobuild.diff.goinfo import compare_buildinfo, compare_recorded, parse_ldflags
 from gobuild.diff.gosym import GoBinary, GoSymError, diff
 from gobuild.diff.model import Difference, ordered
 from gobuild.lambda_facts import BOOTSTRAP
@@ -40,12 +40,37 @@ def explain_zips(old: bytes, new: bytes, *, old_label: str, new_label: str,
         found += explain_entry(entry_a.name, a.contents(entry_a), b.contents(entry_b))
     if old_recorded is not None and new_recorded is not None:
         found += compare_recorded(old_recorded, new_recorded)
-    found = _unique(found)
+    found = _unique(_name_x_values(found, old_recorded or {}, new_recorded or {}))
     if not found:
         found.append(Difference(level="archive", kind="headers", subject="",
                                 message="the zips differ only outside what is compared (local headers, "
                                         "data descriptors or bytes between entries)"))
     return ordered(found)
+
+
+def _name_x_values(found: list[Difference], old_recorded: Mapping[str, Any],
+                   new_recorded: Mapping[str, Any]) -> list[Difference]:
+    """A changed string value that an -X of either side's recorded ldflags set is that -X change.
+
+    A stripped binary holds the value but not the variable's name; artifacts.json's ldflags
+    name it, so one recorded side (a dist/ against a published.json) is enough.
+    """
+    old_x = dict(parse_ldflags(str(old_recorded.get("ldflags") or "")).assignments)
+    new_x = dict(parse_ldflags(str(new_recorded.get("ldflags") or "")).assignments)
+    named = []
+    for item in found:
+        key = None
+        if item.kind == "strings" and item.old is not None and item.new is not None:
+            key = next((k for k, v in new_x.items() if v == item.new and old_x.get(k, item.old) == item.old), None)
+            key = key or next((k for k, v in old_x.items() if v == item.old and new_x.get(k, item.new) == item.new),
+                              None)
+        if key is None:
+            named.append(item)
+            continue
+        named.append(Difference(level="build", kind="ldflags-x", subject=key,
+                                message=f"-X {key} changed ({item.old} → {item.new})", old=item.old, new=item.new,
+                                details=("the binary holds the value; artifacts.json's ldflags name the variable",)))
+    return named
 
 
 def _unique(found: list[Difference]) -> list[Difference]:

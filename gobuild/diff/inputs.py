@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gobuild.build.artifacts import ARTIFACTS_NAME, load
 from gobuild.diff.archive import MAX_UNZIPPED
 from gobuild.diff.model import DiffInputError
 from gobuild.errors import GobuildError
-from gobuild.lambda_facts import arch_name, function_of_artifact
+from gobuild.lambda_facts import ARTIFACTS_NAME, arch_name, function_of_artifact
 
 Kind = Literal["zip", "s3", "dist", "artifacts", "published"]
 PUBLISHED_SCHEMA_VERSION = 1  # the version gobuild publish writes
@@ -112,6 +111,8 @@ def _read_json(path: Path) -> Any:
 
 
 def _artifacts(index: Path) -> tuple[Candidate, ...]:
+    from gobuild.build.artifacts import load  # it imports the manifest reader: only for an index
+
     try:
         document = load(index)
     except GobuildError as error:

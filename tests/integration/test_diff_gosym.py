@@ -134,7 +134,7 @@ def test_stripped_binary(builds: Builds, goarch: str) -> None:
     assert main.file == "example.com/m/main.go" and main.package == "main"
     assert by_name[f"{A}.Words"].file == "example.com/m/internal/a/a.go"
     assert by_name["runtime.main"].file == "runtime/proc.go"
-    assert len(binary.code(main)) == main.size > 100
+    assert len(binary.code(index(binary)["main.main"])) == main.size > 100
     assert binary.start_line(index(binary)["main.main"]) is not None
     parts = binary.build_id.split("/")
     assert len(parts) == 4 and all(parts)

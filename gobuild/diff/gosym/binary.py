@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 
 from gobuild.check.elf import PF_X, PT_LOAD, ElfError, ElfFile, ProgramHeader, Source, parse_elf
@@ -169,21 +170,28 @@ def _gofunc(moduledata: tuple[int, ...], elf: _Elf) -> int:
     return moduledata[found[-1] + 1] if found else 0
 
 
-def unique_keys(functions: tuple[Function, ...]) -> list[str]:
+def unique_keys(names: list[str]) -> list[str]:
     """A unique name per function, in order: repeats of a name get "#2", "#3" (ABI wrappers
     share their function's name)."""
+    repeated = {name for name, count in Counter(names).items() if count > 1}
+    if not repeated:
+        return list(names)
     seen: dict[str, int] = {}
-    keys = []
-    for f in functions:
-        n = seen.get(f.name, 0) + 1
-        seen[f.name] = n
-        keys.append(f.name if n == 1 else f"{f.name}#{n}")
+    keys = list(names)
+    for i, name in enumerate(names):
+        if name in repeated:
+            n = seen.get(name, 0) + 1
+            seen[name] = n
+            if n > 1:
+                keys[i] = f"{name}#{n}"
     return keys
 
 
 class GoBinary:
     """The Go function table of one ELF executable, with access to its code.
 
+    Functions are numbered in address order: `names[i]`, `entries[i]` to `entries[i + 1]`
+    (the last entry is the end of the code). `functions` makes Function records of them.
     Raises GoSymError (a gobuild.check.elf.ElfError) for anything it cannot read.
     """
 
@@ -199,22 +207,36 @@ class GoBinary:
         new_layout = table.header.version != "go1.16"
         moduledata = _find_moduledata(file, elf, addr, table.header) if new_layout else ()
         start = _text_start(moduledata, elf, table.header) if new_layout else 0
-        functions, records, end = table.functions(start)
         self._table = table
-        self._records = records  # offset of each function's _func record, by index
-        self.functions: tuple[Function, ...] = tuple(functions)
-        self.text_start: int = functions[0].entry if table.header.version == "go1.16" else start
-        self.text_end: int = end
-        elf.offset_of(self.text_start, end - self.text_start)  # the code must be in the file
+        self.names, self.entries, self._records = table.functions(start)
+        self.text_start: int = self.entries[0] if table.header.version == "go1.16" else start
+        self.text_end: int = self.entries[-1]
+        elf.offset_of(self.text_start, self.text_end - self.text_start)  # the code must be in the file
         self._text: bytes | None = None
-        self._index: tuple[list[int], list[int], list[str]] | None = None
         self._keys: list[str] | None = None
+        self._functions: tuple[Function, ...] | None = None
         spans = [(s.vaddr, s.vaddr + s.memsz) for s in elf.loads() if not s.flags & PF_X]
         # Go lays out rodata, then data and bss, after the code: one span covers them.
         self.data_span: tuple[int, int] = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else (0, 0)
         gofunc = _gofunc(moduledata, elf) if table.header.version == "go1.20" else 0
         # The inline trees are read only from Go 1.20 on, whose moduledata layout is known.
         self._gofunc = gofunc if self.data_span[0] <= gofunc < self.data_span[1] else 0
+
+    @property
+    def functions(self) -> tuple[Function, ...]:
+        """Every function with its name, code range and source file, made on first use."""
+        if self._functions is None:
+            self._functions = tuple(self.function(i) for i in range(len(self.names)))
+        return self._functions
+
+    def function(self, index: int) -> Function:
+        """The Function record of functions[index]."""
+        return Function(name=self.names[index], entry=self.entries[index], end=self.entries[index + 1],
+                        file=self.file(index))
+
+    def file(self, index: int) -> str:
+        """The source file of the first instruction of functions[index] ("" if none is recorded)."""
+        return self._table.file(self._records[index])
 
     @property
     def text(self) -> bytes:
@@ -226,14 +248,15 @@ class GoBinary:
 
     @property
     def keys(self) -> list[str]:
-        """A unique name per function, in the order of `functions` (see unique_keys)."""
+        """A unique name per function, in address order (see unique_keys)."""
         if self._keys is None:
-            self._keys = unique_keys(self.functions)
+            self._keys = unique_keys(self.names)
         return self._keys
 
-    def code(self, function: Function) -> bytes:
-        """The function's bytes, with the padding up to the next function."""
-        return self.text[function.entry - self.text_start : function.end - self.text_start]
+    def code(self, index: int) -> bytes:
+        """The bytes of functions[index], with the padding up to the next function."""
+        base = self.text_start
+        return self.text[self.entries[index] - base : self.entries[index + 1] - base]
 
     def start_line(self, index: int) -> int | None:
         """The line of the "func" keyword of functions[index] (Go 1.20 and later), else None."""
@@ -246,13 +269,12 @@ class GoBinary:
         """
         if not self._gofunc:
             return ()
-        function = self.functions[index]
-        found = self._table.inline_tree(self._records[index], function.size)
+        found = self._table.inline_tree(self._records[index], self.entries[index + 1] - self.entries[index])
         if found is None:
             return ()
         offset, count = found
         if count > MAX_INLINED:
-            raise GoSymError(f"{function.name} claims {count} inlined calls")
+            raise GoSymError(f"{self.names[index]} claims {count} inlined calls")
         length = INLINED_CALL_SIZE * count
         raw = self._file.read(self._elf.offset_of(self._gofunc + offset, length), length)
         return tuple(sorted({self._table.name(name) for (name,) in struct.iter_unpack("<4xi8x", raw)}))
@@ -283,10 +305,8 @@ class GoBinary:
 
     def locate(self, address: int) -> tuple[str, int] | None:
         """The (key, offset) of the function holding `address`, or None outside the code."""
-        if self._index is None:
-            self._index = ([f.entry for f in self.functions], [f.end for f in self.functions], self.keys)
-        entries, ends, keys = self._index
+        entries = self.entries
         i = bisect_right(entries, address) - 1
-        if i < 0 or address >= ends[i]:
+        if i < 0 or i >= len(self.names) or address >= entries[i + 1]:
             return None
-        return keys[i], address - entries[i]
+        return self.keys[i], address - entries[i]

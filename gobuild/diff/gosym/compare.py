@@ -83,7 +83,8 @@ class BinaryDiff:
     old_build_id: str
     new_build_id: str
     # Packages whose unchanged functions start on another line (comments or code added
-    # above them in their file), with how many: (package, count), most first.
+    # above them in their file), with how many: (package, count), most first. Counted only
+    # when no function changed, the one case that it explains.
     relined: tuple[tuple[str, int], ...] = ()
 
     def inlined_elsewhere(self) -> list[tuple[str, int]]:
@@ -139,33 +140,43 @@ def diff(old: GoBinary, new: GoBinary) -> BinaryDiff:
     moved_only = checks.get(old.goarch)
     goarch = old.goarch
     old_text, old_base, new_text, new_base = old.text, old.text_start, new.text, new.text_start
+    old_entries, new_entries = old.entries, new.entries
     after = {key: index for index, key in enumerate(new.keys)}
     changed: list[tuple[Change, GoBinary, int, int, int]] = []  # change, binary, index, sizes
-    same = moved = 0
-    relined: Counter[str] = Counter()  # packages of unchanged functions that moved in their file
-    new_functions = new.functions
-    for i, (key, f) in enumerate(zip(old.keys, old.functions)):
-        a = _trim(old_text[f.entry - old_base : f.end - old_base], goarch)
+    unchanged: list[tuple[int, int]] = []  # (old index, new index) of functions with the same code
+    moved = 0
+    for i, key in enumerate(old.keys):
+        a = old_text[old_entries[i] - old_base : old_entries[i + 1] - old_base]
         j = after.pop(key, None)
         if j is None:
-            changed.append(("removed", old, i, len(a), 0))
+            changed.append(("removed", old, i, len(_trim(a, goarch)), 0))
             continue
-        g = new_functions[j]
-        b = _trim(new_text[g.entry - new_base : g.end - new_base], goarch)
+        b = new_text[new_entries[j] - new_base : new_entries[j + 1] - new_base]
+        if a == b:  # padding included: the common case needs no trimming
+            unchanged.append((i, j))
+            continue
+        a, b = _trim(a, goarch), _trim(b, goarch)
         if a == b:
-            same += 1
+            unchanged.append((i, j))
         elif len(a) != len(b):
             changed.append(("size", new, j, len(a), len(b)))
-            continue
-        elif moved_only is not None and moved_only(a, b, f.entry, g.entry):
+        elif moved_only is not None and moved_only(a, b, old_entries[i], new_entries[j]):
+            unchanged.append((i, j))
             moved += 1
         else:
             changed.append(("code", new, j, len(a), len(b)))
-            continue
-        if old.start_line(i) != new.start_line(j):
-            relined[g.package] += 1
-    changed += [("added", new, j, 0, len(_trim(new.code(new_functions[j]), goarch))) for j in after.values()]
-    return _result(old, new, changed, same=same, moved=moved, relined=relined)
+    changed += [("added", new, j, 0, len(_trim(new.code(j), goarch))) for j in after.values()]
+    # Start lines explain a diff with no changed function; with changed ones they are noise.
+    relined: Counter[str] = Counter()
+    if not changed:
+        for i, j in unchanged:
+            if old.start_line(i) != new.start_line(j):
+                relined[_package(new, j)] += 1
+    return _result(old, new, changed, same=len(unchanged) - moved, moved=moved, relined=relined)
+
+
+def _package(binary: GoBinary, index: int) -> str:
+    return package_of(binary.names[index]) or package_of_file(binary.file(index))
 
 
 def _result(old: GoBinary, new: GoBinary, changed: list[tuple[Change, GoBinary, int, int, int]], *,
@@ -175,7 +186,7 @@ def _result(old: GoBinary, new: GoBinary, changed: list[tuple[Change, GoBinary, 
     inlines = len(changed) <= MAX_INLINE_LOOKUPS
     changes: list[FunctionDiff] = []
     for change, binary, index, old_size, new_size in changed:
-        f: Function = binary.functions[index]
+        f: Function = binary.function(index)
         inlined = binary.inlined(index) if inlines and change != "removed" else ()
         changes.append(FunctionDiff(name=f.name, package=f.package, change=change, old_size=old_size,
                                     new_size=new_size, file=f.file, inlined=inlined))

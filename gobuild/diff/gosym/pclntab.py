@@ -154,9 +154,9 @@ class Pclntab:
             self._files[index] = name
         return name
 
-    def functions(self, text_start: int) -> tuple[list[Function], list[int], int]:
-        """All functions in address order, the offset of each one's _func record, and the
-        end address of the last function.
+    def functions(self, text_start: int) -> tuple[list[str], list[int], list[int]]:
+        """The functions in address order: their names, their entry addresses followed by the
+        end of the last one, and the offset of each one's _func record.
 
         functab holds nfunc (entry, record offset) pairs and one more entry, the end of
         the last function. Entries are offsets from the text start since Go 1.18, and
@@ -172,19 +172,37 @@ class Pclntab:
             raise GoSymError("pclntab function entries are not in address order")
         # _func: entry (pointer-sized before 1.18), nameOff, args, deferreturn, pcsp,
         # pcfile, pcln, npcdata, cuOffset, ...: the same order from 1.16 to 1.27.
-        record = struct.Struct(f"<{field}iiIIIIII")
-        limit = len(tab) - record.size
-        functions, records = [], []
-        for i, offset in enumerate(pairs[1:-1:2]):
-            at = h.functab + offset
-            if at > limit:
-                raise GoSymError(f"the record of function {i} lies beyond the pclntab")
-            _, name_off, _, _, _, pcfile, _, _, cu_offset = record.unpack_from(tab, at)
-            name = self._string(h.funcnames, h.funcnames + name_off, h.cutab)
-            file = self._file_at_entry(pcfile, cu_offset)
-            functions.append(Function(name=name, entry=starts[i], end=starts[i + 1], file=file))
-            records.append(at)
-        return functions, records, starts[-1]
+        records = [h.functab + offset for offset in pairs[1:-1:2]]
+        limit = len(tab) - struct.calcsize(f"<{field}iiIIIIII")
+        if max(records) > limit:
+            i = next(i for i, at in enumerate(records) if at > limit)
+            raise GoSymError(f"the record of function {i} lies beyond the pclntab")
+        name_at = struct.calcsize(field)
+        name_offset = struct.Struct("<i").unpack_from
+        known = self._names()
+        names = []
+        for at in records:
+            (offset,) = name_offset(tab, at + name_at)
+            name = known.get(offset)
+            names.append(name if name is not None else self.name(offset))
+        return names, starts, records
+
+    def _names(self) -> dict[int, str]:
+        """Every name in funcnametab by its offset: one split instead of a search per function."""
+        h = self.header
+        pieces = self.tab[h.funcnames : h.cutab].split(b"\0")
+        names: dict[int, str] = {}
+        at = 0
+        for piece in pieces[:-1]:  # the text after the last NUL is not a terminated name
+            names[at] = piece.decode("utf-8", "replace")
+            at += len(piece) + 1
+        return names
+
+    def file(self, record: int) -> str:
+        """The source file of the first instruction of the function whose _func is at `record`."""
+        field = self.ptr if self.header.version == "go1.16" else "I"
+        _, _, _, _, _, pcfile, _, _, cu_offset = struct.unpack_from(f"<{field}iiIIIIII", self.tab, record)
+        return self._file_at_entry(pcfile, cu_offset)
 
     def name(self, offset: int) -> str:
         """The function name at `offset` in funcnametab."""
