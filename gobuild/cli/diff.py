@@ -77,10 +77,13 @@ def render(result: DiffResult, console: Console, *, verbose: bool) -> None:
         console.print(f"[dim]{escape(result.a)} is what is deployed: each line reads {escape(result.a)} → "
                       f"{escape(result.b)}[/]")
     for artifact in result.differing:
-        console.print(fleet_line(artifact))
-        if verbose:
+        if verbose and artifact.differences:
+            count = plural(len(artifact.differences), "difference")
+            console.print(f"[bold {STATUS_STYLE[artifact.status]}]{escape(artifact.label)}[/]: {count}")
             for line in _difference_lines(artifact):
                 console.print(line)
+        else:
+            console.print(fleet_line(artifact))
     console.print(summary_line(result))
 
 

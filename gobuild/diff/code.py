@@ -17,6 +17,7 @@ from gobuild.diff.gosym import (
     package_of,
 )
 from gobuild.diff.model import Difference
+from gobuild.lines import plural
 
 MAX_PACKAGES = 5  # packages explained one by one; the rest are counted
 MAX_FUNCTIONS = 10  # functions listed under a package
@@ -39,7 +40,8 @@ def explain_code(old: GoBinary, new: GoBinary, result: BinaryDiff, *, old_info: 
         names = ", ".join(_package_name(p) for p in rest[:5]) + (", …" if len(rest) > 5 else "")
         count = sum(len(p.functions) for p in rest)
         found.append(Difference(level="code", kind="package", subject="",
-                                message=f"code also changed in {len(rest)} more packages ({count} functions: {names})"))
+                                message=f"code also changed in {plural(len(rest), 'more package')} "
+                                        f"({plural(count, 'function')}: {names})"))
     cause = _inlined_cause(result, old_info, new_info)
     if cause is not None:
         found.append(cause)
@@ -109,7 +111,7 @@ def _package(package: PackageDiff, *, first: bool) -> Difference:
     lead = "the code itself changed in package" if first else "code changed in package"
     details = tuple(function_text(f) for f in functions[:MAX_FUNCTIONS]) if more else ()
     if len(functions) > MAX_FUNCTIONS:
-        details += (f"… {len(functions) - MAX_FUNCTIONS} more functions",)
+        details += (f"… {plural(len(functions) - MAX_FUNCTIONS, 'more function')}",)
     return Difference(level="code", kind="package", subject=package.package,
                       message=f"{lead} {_package_name(package)}: {shown}{more}", details=details)
 
@@ -130,7 +132,7 @@ def _inlined_cause(result: BinaryDiff, old_info: BuildInfo, new_info: BuildInfo)
     name, count = candidates[0]
     if count < 2 and not (len(result.functions) == 1 and len(candidates) == 1):
         return None
-    functions = "1 changed function" if count == 1 else f"{count} changed functions"
+    functions = plural(count, "changed function")
     return Difference(level="code", kind="inlined", subject=name,
                       message=f"the change may come from {name}, which is inlined into {functions}")
 

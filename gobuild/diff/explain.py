@@ -124,35 +124,37 @@ def explain_binary(name: str, old: bytes, new: bytes) -> list[Difference]:
         return _prefix(name, [Difference(level="build", kind="architecture", subject="GOARCH",
                                          message=f"architecture {old_elf.arch_name} → {new_elf.arch_name}",
                                          old=old_elf.arch_name, new=new_elf.arch_name)])
-    old_info, new_info = _buildinfo(old, old_elf), _buildinfo(new, new_elf)
+    (old_info, old_error), (new_info, new_error) = _buildinfo(old, old_elf), _buildinfo(new, new_elf)
     if old_info is None or new_info is None:
-        if old_info is None and new_info is None:
+        if old_info is None and new_info is None and not old_error and not new_error:
             return [_contents(name, old, new, "no Go build information")]
-        which = "the old one" if old_info is None else "the new one"
-        return _prefix(name, [Difference(level="build", kind="not-comparable", subject=name,
-                                         message=f"only one is a Go binary ({which} has no Go build information)")])
+        which, reason = ("the old one", old_error) if old_info is None else ("the new one", new_error)
+        why = f"{which}'s Go build information cannot be read: {reason}" if reason else \
+            f"only one is a Go binary ({which} has no Go build information)"
+        return _prefix(name, [Difference(level="build", kind="not-comparable", subject=name, message=why)])
     found = compare_buildinfo(old_info, new_info)
     if old_info.go_version != new_info.go_version:
         return _prefix(name, found)  # a new toolchain changes most functions: their list explains nothing
     try:
         old_binary, new_binary = GoBinary(old), GoBinary(new)
         result = diff(old_binary, new_binary)
+        code = explain_code(old_binary, new_binary, result, old_info=old_info, new_info=new_info,
+                            build_differs=bool(found))
     except GoSymError as error:
         found.append(Difference(level="code", kind="unreadable", subject=name,
                                 message=f"the code differs; its Go function table cannot be read ({error})"))
         return _prefix(name, found)
-    code = explain_code(old_binary, new_binary, result, old_info=old_info, new_info=new_info,
-                        build_differs=bool(found))
     changed = Counter(module_of(f.package, new_info) for f in result.functions)
     found = _by_changed_code(found, changed)
     return _prefix(name, found + code)
 
 
-def _buildinfo(data: bytes, elf: ElfFile) -> BuildInfo | None:
+def _buildinfo(data: bytes, elf: ElfFile) -> tuple[BuildInfo | None, str]:
+    """The build information, or None and why it cannot be read ("" when there is none)."""
     try:
-        return read_buildinfo(data, elf)
-    except ElfError:
-        return None
+        return read_buildinfo(data, elf), ""
+    except ElfError as error:
+        return None, str(error)
 
 
 def _by_changed_code(found: list[Difference], changed: Counter[str | None]) -> list[Difference]:

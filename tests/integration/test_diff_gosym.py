@@ -319,3 +319,36 @@ def test_a_diff_is_quick_enough_to_run_in_a_deploy_job(builds: Builds) -> None:
     result = diff(old, new)
     assert result.functions == () and result.same + result.moved == len(old.functions)
     assert time.process_time() >= started
+
+
+@pytest.mark.parametrize("goarch", ["amd64", "arm64"])
+def test_damaged_bootstraps_are_explained_or_refused_never_crash(builds: Builds, goarch: str) -> None:
+    """A zip whose bootstrap is damaged anywhere gobuild diff reads gives differences or a
+    DiffInputError (exit 2), never another exception."""
+    from gobuild.build.package import ZipEntry, zip_bytes
+    from gobuild.diff import DiffInputError, explain_zips
+
+    data = builds("version-X", goarch)
+    reference = GoBinary(data)
+    old = zip_bytes([ZipEntry(name="bootstrap", data=data, mode=0o755)])
+    regions = [(0, 64), (64, 0x400)] + [
+        (reference.sections[name].offset, reference.sections[name].size)
+        for name in (".gopclntab", ".go.buildinfo", ".data", ".rodata", ".noptrdata")
+        if name in reference.sections
+    ]
+    rng = random.Random(2)
+    outcomes = {"explained": 0, "refused": 0}
+    for trial in range(60):
+        damaged = bytearray(data)
+        start, length = regions[trial % len(regions)]
+        for _ in range(rng.choice([1, 8, 64])):
+            damaged[start + rng.randrange(length)] = rng.randrange(256)
+        new = zip_bytes([ZipEntry(name="bootstrap", data=bytes(damaged), mode=0o755)])
+        try:
+            found = explain_zips(old, new, old_label="a.zip", new_label="b.zip")
+        except DiffInputError:
+            outcomes["refused"] += 1
+        else:
+            assert data == bytes(damaged) or found, trial
+            outcomes["explained"] += 1
+    assert outcomes["explained"] > 0

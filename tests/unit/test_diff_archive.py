@@ -143,7 +143,7 @@ def test_not_a_zip(data: bytes, message: str) -> None:
 
 def test_truncated_and_corrupt_entries_are_bad_input() -> None:
     good = zipped(BOOT)
-    with pytest.raises(DiffInputError, match="a.zip"):
+    with pytest.raises(DiffInputError, match=r"a\.zip"):
         explain_zips(good[: len(good) // 2], good + b"", old_label="a.zip", new_label="b.zip")
     damaged = bytearray(zipped(BOOT, method=zipfile.ZIP_STORED))
     damaged[40] ^= 0xFF  # a byte of the stored data: the CRC no longer matches
