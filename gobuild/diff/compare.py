@@ -92,8 +92,11 @@ def _compare_pair(label: str, x: Candidate, y: Candidate, fetcher: Fetcher, repo
         why = next(r for r in reasons if r)
         note = f"differs (CodeSha256 {a.code_sha256} → {b.code_sha256}); fetch with --endpoint-url to explain ({why})"
         return ArtifactDiff(label=label, status="not-fetched", a=a, b=b, note=note)
-    a = a if a.sha256 is not None and x.path is not None else _origin(x, old)
-    b = b if b.sha256 is not None and y.path is not None else _origin(y, new)
+    # A downloaded zip's origin describes the bytes S3 holds now, which the index may not.
+    if x.path is None:
+        a = _origin(x, old)
+    if y.path is None:
+        b = _origin(y, new)
     if old == new:
         return ArtifactDiff(label=label, status="identical", a=a, b=b)
     differences = explain_zips(old, new, old_label=x.source, new_label=y.source,

@@ -28,8 +28,9 @@ def explain_zips(old: bytes, new: bytes, *, old_label: str, new_label: str,
                  new_recorded: Mapping[str, Any] | None = None) -> tuple[Difference, ...]:
     """Every difference between two zips, most decisive first; () when the bytes are equal.
 
-    `*_recorded` are the settings artifacts.json recorded for each zip, when both sides have
-    one: they name -X values that -trimpath builds leave out of the binary.
+    `*_recorded` are the settings artifacts.json recorded for each zip, if any: compared when
+    both sides have them, and either side's ldflags name the variables of changed -X values
+    (-trimpath builds leave -ldflags out of the binary).
     Raises DiffInputError when either zip cannot be read.
     """
     if old == new:
