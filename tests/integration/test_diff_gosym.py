@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import shutil
 import struct
-import time
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
@@ -311,14 +310,13 @@ def test_architectures_must_match(builds: Builds) -> None:
         diff(GoBinary(builds("base", "amd64")), GoBinary(builds("base", "arm64")))
 
 
-def test_a_diff_is_quick_enough_to_run_in_a_deploy_job(builds: Builds) -> None:
-    """Not a timing assertion: the relocation check must not look at every byte pair twice.
-    It counts the functions it forgave; a moved-only change must forgive some, blame none."""
+def test_a_longer_x_value_moves_code_but_blames_no_function(builds: Builds) -> None:
+    """A longer -X value shifts data, so code that addresses it changes bytes: the relocation
+    check forgives every such function (counted as moved) and blames none."""
     old, new = GoBinary(builds("base", "amd64")), GoBinary(builds("version-X-longer", "amd64"))
-    started = time.process_time()
     result = diff(old, new)
-    assert result.functions == () and result.same + result.moved == len(old.functions)
-    assert time.process_time() >= started
+    assert result.functions == ()
+    assert result.moved > 0 and result.same + result.moved == len(old.functions)
 
 
 @pytest.mark.parametrize("goarch", ["amd64", "arm64"])
