@@ -187,6 +187,29 @@ class Bucket:
         except (ClientError, BotoCoreError) as error:
             raise self.error(error, "GetObject", key) from None
 
+    def read(self, key: str, *, limit: int) -> bytes | None:
+        """The object's bytes, or None when there is none; a PublishError when it is over `limit` bytes
+        (checked against its length before reading, and while reading)."""
+        try:
+            response = self.client.get_object(Bucket=self.name, Key=key)
+            length = int(response.get("ContentLength", 0) or 0)
+            if length > limit:
+                raise PublishError(f"{self.uri(key)} is {length} bytes, more than the {limit}-byte limit")
+            body, chunks, size = response["Body"], [], 0
+            for chunk in iter(lambda: body.read(READ_CHUNK), b""):
+                size += len(chunk)
+                if size > limit:
+                    raise PublishError(f"{self.uri(key)} is more than the {limit}-byte limit")
+                chunks.append(chunk)
+            return b"".join(chunks)
+        except ClientError as error:
+            missing = _status(error) == 404 or _code(error) in ("NoSuchKey", "NotFound", "404")
+            if missing and _code(error) not in MISSING_BUCKET_CODES:
+                return None
+            raise self.error(error, "GetObject", key) from None
+        except BotoCoreError as error:
+            raise self.error(error, "GetObject", key) from None
+
     def put_new(self, key: str, path: Path, *, code_sha256: str, metadata: Mapping[str, str],
                 if_none_match: bool) -> str | None:
         """One PutObject with ChecksumSHA256 (and If-None-Match: * when asked); returns the version id.
