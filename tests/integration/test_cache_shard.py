@@ -56,7 +56,8 @@ def test_a_corrupt_cache_object_is_reported_and_rebuilt(
     assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
     assert document["counts"]["built"] == 1 and document["counts"]["from_cache"] == 0
-    assert any("does not match" in w for w in document["warnings"])
+    assert any("its bytes do not match its recorded sha256; ignoring it and rebuilding" in w
+               for w in document["warnings"])
     assert zips(second)["payments-arm64.zip"] == zips(first)["payments-arm64.zip"]
 
 
