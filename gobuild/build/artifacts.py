@@ -185,7 +185,8 @@ def _stale(manifest: Manifest, document: ArtifactsFile, index_path: Path, only: 
             return f"{artifact.name}/{artifact.arch} is in {index_path.name} but not in {manifest.path.name}"
     now = current_fingerprints(manifest, [t for t, _ in recorded], go_version=document.go_version,
                                environ=environ)
-    stale = [(t, now[t.key]) for t, a in recorded if now[t.key].fingerprint != a.inputs]
+    stale = sorted(((t, now[t.key]) for t, a in recorded if now[t.key].fingerprint != a.inputs),
+                   key=lambda item: item[0].key)
     if not stale:
         return None
     changed = sorted({name for _, current in stale for name in current.changed})
