@@ -70,6 +70,10 @@ def current_fingerprints(manifest: Manifest, targets: Iterable[Target], *, go_ve
                 raise StaleError(f"cannot compare {', '.join(t.label for t in group)} with the sources: "
                                  f"{error.message}", hint="fix the error above, then run `gobuild build`",
                                  output=error.output) from None
+            except ValueError as error:  # output that is not go list's JSON
+                raise StaleError(f"cannot compare {', '.join(t.label for t in group)} with the sources: "
+                                 f"go list printed something else than JSON ({error})",
+                                 hint="run `gobuild build` to see Go's output") from None
             for target in group:
                 try:
                     print_now = fingerprint(target, settings, listed[target], state.hashes, go_version, epoch)
