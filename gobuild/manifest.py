@@ -400,9 +400,13 @@ def go_package_names(directory: Path) -> set[str]:
     """The package names declared by the non-test .go files of a folder (no Go needed)."""
     names: set[str] = set()
     for source in directory.glob("*.go"):
-        if source.name.endswith("_test.go"):
+        # Go ignores _test, dot and underscore files; editor lock files (.#main.go) dangle.
+        if source.name.endswith("_test.go") or source.name.startswith((".", "_")):
             continue
-        text = _strip_go_comments(source.read_text(encoding="utf-8", errors="replace"))
+        try:
+            text = _strip_go_comments(source.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue  # a link to nowhere, unreadable: `go build` will say so in its own words
         match = _PACKAGE_CLAUSE.search(text)
         if match:
             names.add(match.group(1))

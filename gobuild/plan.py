@@ -141,10 +141,14 @@ def make_plan(targets: Iterable[Target], module_paths: dict[Path, str]) -> Plan:
     return Plan(targets=targets, groups=tuple(ordered))
 
 
+def import_path(module_path: str, package: str) -> str:
+    """The import path of a manifest package (`./cmd/orders`, or `.`) in its module."""
+    return module_path if package == "." else f"{module_path}/{package[2:]}"
+
+
 def exec_name(module_path: str, package: str) -> str:
     """The file name `go build -o DIR/` gives a main package's binary (Go's DefaultExecName)."""
-    import_path = module_path if package == "." else f"{module_path}/{package[2:]}"
-    elements = [e for e in import_path.split("/") if e]
+    elements = [e for e in import_path(module_path, package).split("/") if e]
     if not elements:
         return "main"
     last = elements[-1]

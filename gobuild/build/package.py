@@ -13,7 +13,7 @@ import hashlib
 import os
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +57,15 @@ def code_sha256(digest: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
+def contents_digest(entries: Iterable[tuple[str, int, bytes]], epoch: int) -> str:
+    """What a zip's bytes are a function of: each entry's name, mode and SHA-256 (raw digest of
+    its data), and the timestamp. Equal digests mean the writer produces equal zips."""
+    digest = hashlib.sha256(str(epoch).encode())
+    for name, mode, data_sha256 in sorted(entries, key=lambda e: e[0]):
+        digest.update(f"\n{name}\0{mode:o}\0".encode() + data_sha256)
+    return digest.hexdigest()
+
+
 def zip_timestamp(environ: dict[str, str] | None = None) -> int:
     """The fixed time for every entry: SOURCE_DATE_EPOCH clamped to 1980, else 1980-01-01."""
     value = (environ if environ is not None else os.environ).get("SOURCE_DATE_EPOCH", "")
@@ -67,7 +76,8 @@ def zip_timestamp(environ: dict[str, str] | None = None) -> int:
     return max(epoch, DOS_EPOCH)
 
 
-def _dos_datetime(epoch: int) -> tuple[int, int]:
+def dos_datetime(epoch: int) -> tuple[int, int]:
+    """The (time, date) pair every entry gets: `epoch` in UTC, to DOS's 2-second resolution."""
     # DOS time has no zone: write UTC so TZ never changes the bytes.
     import time
 
@@ -82,7 +92,7 @@ def zip_bytes(entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH) -> bytes:
     names = [e.name for e in entries]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate entry names in {sorted(names)}")
-    dos_time, dos_date = _dos_datetime(epoch)
+    dos_time, dos_date = dos_datetime(epoch)
     body = bytearray()
     central = bytearray()
     for entry in sorted(entries, key=lambda e: e.name):

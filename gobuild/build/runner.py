@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gobuild.build import artifacts as artifacts_file
 from gobuild.build.artifacts import Artifact, ArtifactsFile
@@ -32,29 +32,35 @@ from gobuild.build.package import (
     MODE_EXECUTABLE,
     ZipEntry,
     code_sha256,
+    contents_digest,
     file_mode,
     write_zip,
     zip_timestamp,
 )
 from gobuild.errors import GobuildError
-from gobuild.files import write_atomic
 from gobuild.manifest import Manifest
 from gobuild.plan import Group, Target, exec_name, make_plan, settings_for
 from gobuild.report import Reporter
 
+if TYPE_CHECKING:
+    from gobuild.build.proof import Expected
+
 
 @dataclass(frozen=True, kw_only=True)
 class CachedZip:
-    """A zip from the shared cache, with the digest of its entries recorded at upload."""
+    """A zip from the shared cache, proven to be what its target builds, in a temporary file
+    beside the target's zip; the digests were computed from its bytes, not taken from the cache."""
 
-    data: bytes
+    path: Path
+    size: int
+    sha256: str  # hex
     contents_sha256: str
 
 
 class ArtifactCache(Protocol):
     """A store of zips keyed by inputs fingerprint, shared between machines."""
 
-    def get(self, fingerprint: str, reporter: Reporter) -> CachedZip | None: ...
+    def get(self, fingerprint: str, expected: Expected, reporter: Reporter) -> CachedZip | None: ...
 
     def put(self, fingerprint: str, artifact: Artifact, path: Path, reporter: Reporter) -> None: ...
 
@@ -278,7 +284,8 @@ class _Runner:
                 if artifact:
                     built.append(artifact)
         current = {a.key for a in built}
-        built += [a for a in (self.from_cache(t, prints[t], group) for t in group.targets if t.key not in current) if a]
+        built += [a for a in (self.from_cache(t, prints[t], group, module) for t in group.targets
+                              if t.key not in current) if a]
         todo = tuple(t for t in group.targets if t.key not in {a.key for a in built})
         if not todo:
             return built, []
@@ -329,22 +336,26 @@ class _Runner:
             results[target] = binary if again.returncode == 0 else Failure(target=target, output=again.replay())
         return results
 
-    def from_cache(self, target: Target, inputs_fingerprint: str, group: Group) -> Artifact | None:
-        """The zip from the shared cache, written to out_dir, when the cache has this fingerprint."""
+    def from_cache(self, target: Target, inputs_fingerprint: str, group: Group, module: str) -> Artifact | None:
+        """The zip from the shared cache, moved into out_dir, when the cache has this fingerprint
+        and proves the zip is what this target builds (gobuild.build.proof)."""
         if self.options.cache is None:
             return None
-        cached = self.options.cache.get(inputs_fingerprint, self.reporter)
+        from gobuild.build.proof import Expected  # only builds with a cache read zips back
+
+        dest = self.manifest.out_dir / target.zip_name
+        expected = Expected(target=target, settings=group.settings, module=module, go_version=self.go.version,
+                            epoch=self.epoch, dest=dest)
+        cached = self.options.cache.get(inputs_fingerprint, expected, self.reporter)
         if cached is None:
             return None
-        dest = self.manifest.out_dir / target.zip_name
-        write_atomic(dest, cached.data)
-        digest = hashlib.sha256(cached.data).digest()
-        self.state.hashes.remember(str(dest), digest.hex())
+        os.replace(cached.path, dest)
+        self.state.hashes.remember(str(dest), cached.sha256)
         with self.lock:
             self.cached += 1
         artifact = Artifact(
             name=target.function.name, arch=target.arch, package=target.function.package, path=target.zip_name,
-            size=len(cached.data), sha256=digest.hex(), code_sha256=code_sha256(digest),
+            size=cached.size, sha256=cached.sha256, code_sha256=code_sha256(bytes.fromhex(cached.sha256)),
             contents_sha256=cached.contents_sha256, inputs=inputs_fingerprint, settings=group.settings.as_record(),
         )
         self.reporter.finished(target.label, True, "from cache", size=artifact.size, path=artifact.path,
@@ -380,8 +391,5 @@ class _Runner:
 
 
 def _contents_digest(entries: list[ZipEntry], epoch: int) -> str:
-    """What the zip's bytes are a function of: entry names, modes and data, and the timestamp."""
-    digest = hashlib.sha256(str(epoch).encode())
-    for entry in sorted(entries, key=lambda e: e.name):
-        digest.update(f"\n{entry.name}\0{entry.mode:o}\0".encode() + hashlib.sha256(entry.data).digest())
-    return digest.hexdigest()
+    """What the zip's bytes are a function of (package.contents_digest); the cache recomputes it."""
+    return contents_digest(((e.name, e.mode, hashlib.sha256(e.data).digest()) for e in entries), epoch)

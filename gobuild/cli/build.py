@@ -131,10 +131,11 @@ def _cache(loaded: Manifest, url: str | None) -> Any:
     chosen = url or loaded.cache.url
     if not chosen:
         return None
-    from gobuild.build.cache import S3Cache
+    from gobuild.build.cache import S3Cache, signing_key
 
     settings = loaded.cache
-    return S3Cache(chosen, endpoint_url=settings.endpoint_url, region=settings.region, profile=settings.profile)
+    return S3Cache(chosen, endpoint_url=settings.endpoint_url, region=settings.region, profile=settings.profile,
+                   key=signing_key(os.environ))
 
 
 def _verify(loaded: Manifest, result: BuildResult) -> dict[str, list[str]]:
