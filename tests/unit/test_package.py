@@ -251,3 +251,24 @@ def test_include_files_get_0755_or_0644(tmp_path: Path, mode: int, expected: int
     path.write_bytes(b"x")
     path.chmod(mode)
     assert file_mode(path) == expected
+
+
+# The bytes zip_bytes gave for these entries before the zip reader and writer were reworked:
+# any change to the format (headers, order, flags, compression) changes this digest.
+PINNED_ENTRIES = [
+    ZipEntry(name="bootstrap", data=b"\x7fELF" + bytes(range(256)) * 64 + random.Random(7).randbytes(5000),
+             mode=MODE_EXECUTABLE),
+    ZipEntry(name="config/app.json", data=b'{"table": "orders"}\n'),
+    ZipEntry(name="données/é.txt", data=b"x" * 3000),
+    ZipEntry(name="empty", data=b""),
+]
+PINNED_SHA256 = {
+    DOS_EPOCH: "0d035ea8ad65dee1de85456067634968ddbf97b8423b1334ac9f12822b33c8c0",
+    JAN_2024 + 3661: "d689138fee526c46e58a0c392dafdffb4aa739bcc6d35038096f1b914d817165",
+}
+
+
+@pytest.mark.parametrize("epoch", sorted(PINNED_SHA256))
+def test_zip_bytes_are_pinned(epoch: int) -> None:
+    data = zip_bytes(PINNED_ENTRIES, epoch=epoch)
+    assert (len(data), hashlib.sha256(data).hexdigest()) == (5884, PINNED_SHA256[epoch])
