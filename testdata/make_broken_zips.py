@@ -154,7 +154,7 @@ def raw_zip(entries: Iterable[RawEntry]) -> bytes:
         directory += struct.pack(
             "<4s6HI2I5H2I",
             b"PK\x01\x02",
-            (entry.create_system << 8) | 63,
+            (entry.create_system << 8) | 20,  # made by a zip 2.0 writer
             needed,
             entry.flags,
             entry.method,
