@@ -113,6 +113,28 @@ EXPECTED: dict[str, tuple[tuple[str, ...], bool]] = {
     "bomb-real": (("GB005", "GB208", "GB301"), True),
     "bomb-lying": (("GB002", "GB208", "GB301"), True),
     "bomb-deflate64": (("GB110", "GB002", "GB208", "GB301"), True),
+    # Paths no unzipper can lay out, data that lies, and what Lambda extracts with a warning.
+    "backslash": (("GB111", "GB208", "GB301"), True),
+    "nul-name": (("GB112", "GB208", "GB301"), True),
+    "dup-normalised": (("GB107", "GB208", "GB301"), True),
+    "file-under-file": (("GB113", "GB208", "GB301"), True),
+    "file-and-dir": (("GB113", "GB208", "GB301"), True),
+    "link-escape": (("GB114", "GB208", "GB301"), True),
+    "links-escape-together": (("GB114", "GB208", "GB301"), True),
+    "through-link": (("GB113", "GB208", "GB301"), True),
+    "link-loop": (("GB114", "GB114", "GB208", "GB301"), True),
+    "size-overstated": (("GB002",), True),
+    "size-understated": (("GB002",), True),
+    "crc-mismatch": (("GB002",), True),
+    "deflate64-overstated": (("GB110", "GB002"), True),
+    "name-mismatch": (("GB002",), True),
+    "overlap": (("GB002", "GB208", "GB301"), True),
+    "zip64": (("GB006", "GB208", "GB301"), False),
+    "version-45": (("GB115", "GB208", "GB301"), False),
+    "descriptor-stored": (("GB116", "GB208", "GB301"), False),
+    "descriptor-deflated": (("GB208", "GB301"), False),
+    "unreadable-config": (("GB117", "GB208", "GB301"), False),
+    "placeholder": (("GB007",), True),
 }
 
 
