@@ -485,20 +485,21 @@ def _path_cases(elf: bytes) -> Iterable[tuple[str, bytes]]:
     yield "dup-normalised", raw_zip([boot, raw_entry("./bootstrap", elf)])
     yield "file-under-file", raw_zip([boot, raw_entry("bootstrap/config.json", config, mode=0o100644)])
     yield "file-and-dir", raw_zip([boot, raw_entry("lib", b"x", mode=0o100644), raw_entry("lib/", b"", mode=0o040755)])
-    yield "link-escape", raw_zip([boot, raw_entry("etc", b"/etc", mode=0o120777, method=STORED)])
-    yield "links-escape-together", raw_zip([
-        boot, raw_entry("b", b".", mode=0o120777, method=STORED), raw_entry("a", b"b/..", mode=0o120777, method=STORED)])
+    yield "link-escape", raw_zip([boot, _link("etc", "/etc")])
+    yield "links-escape-together", raw_zip([boot, _link("b", "."), _link("a", "b/..")])
     yield "through-link", raw_zip([
-        boot, raw_entry("d", b"sub", mode=0o120777, method=STORED), raw_entry("sub/", b"", mode=0o040755),
-        raw_entry("d/x", config, mode=0o100644)])
-    yield "link-loop", raw_zip([
-        boot, raw_entry("a", b"b", mode=0o120777, method=STORED), raw_entry("b", b"a", mode=0o120777, method=STORED)])
+        boot, _link("d", "sub"), raw_entry("sub/", b"", mode=0o040755), raw_entry("d/x", config, mode=0o100644)])
+    yield "link-loop", raw_zip([boot, _link("a", "b"), _link("b", "a")])
     yield "size-overstated", raw_zip([raw_entry("bootstrap", elf, declared_size=len(elf) + 4096)])
     yield "size-understated", raw_zip([raw_entry("bootstrap", elf, declared_size=len(elf) // 2)])
     yield "crc-mismatch", raw_zip([raw_entry("bootstrap", elf, declared_crc=zlib.crc32(elf) ^ 1)])
     yield "deflate64-overstated", raw_zip([raw_entry("bootstrap", elf, method=DEFLATE64, declared_size=len(elf) * 2)])
     yield "name-mismatch", raw_zip([dataclasses.replace(boot, local_name=b"bootstrap.old")])
     yield "overlap", overlapping_zip(elf)
+
+
+def _link(name: str, target: str) -> RawEntry:
+    return raw_entry(name, target.encode(), mode=0o120777, method=STORED)
 
 
 def _lint_cases(elf: bytes) -> Iterable[tuple[str, bytes]]:
