@@ -33,7 +33,6 @@ from gobuild.check import zipformat as zf
 from gobuild.check.archive import ArchiveRefused, judge_archive, unreadable
 from gobuild.check.elf import is_elf
 from gobuild.check.findings import Finding, FindingList, display
-from gobuild.check.structure import relative_parts
 from gobuild.check.verify import Report, verify_bytes
 from gobuild.check.zipentry import EntryError, read_entry
 from gobuild.check.zipread import Directory, Entry, open_zip
@@ -140,7 +139,7 @@ def _read(source: Path) -> dict[str, tuple[bytes, int]]:
                 raise VerifyError(f"{source}: cannot read entry {display(entry.name)}: {error}",
                                   hint="check the file with `gobuild verify`") from None
             executable = entry.unix_mode & 0o111 or is_elf(data[:4])
-            result["/".join(relative_parts(entry.name))] = (data, MODE_EXECUTABLE if executable else MODE_REGULAR)
+            result[entry.path] = (data, MODE_EXECUTABLE if executable else MODE_REGULAR)
         return result
 
 

@@ -16,7 +16,7 @@ from gobuild.check import zipformat as zf
 from gobuild.check.binary import Learned, judge_elf
 from gobuild.check.elf import is_elf
 from gobuild.check.findings import FindingList, display, listing
-from gobuild.check.structure import add_corrupt, link_target, relative_parts
+from gobuild.check.structure import add_corrupt, link_target
 from gobuild.check.zipentry import EntryError, EntryReader, EntrySource
 from gobuild.check.zipread import Directory, Entry
 from gobuild.lambda_facts import BOOTSTRAP
@@ -33,7 +33,7 @@ def find(entries: tuple[Entry, ...], path: str) -> Entry | None:
     one, which is what an extracting tool leaves behind."""
     found = None
     for entry in entries:
-        if "/".join(relative_parts(entry.name)) == path and not entry.name.startswith("/"):
+        if entry.path == path and not entry.name.startswith("/"):
             found = entry
     return found
 
@@ -63,14 +63,14 @@ def bundled_libraries(entries: tuple[Entry, ...]) -> frozenset[str]:
     lets the loader find the shared libraries a zip carries."""
     found = set()
     for entry in entries:
-        parts = relative_parts(entry.name)
+        parts = entry.parts
         if not entry.is_dir and (len(parts) == 1 or (len(parts) == 2 and parts[0] == "lib")):
             found.add(parts[-1])
     return frozenset(found)
 
 
 def _report_missing(file: BinaryIO, entries: tuple[Entry, ...], findings: FindingList) -> None:
-    if any(relative_parts(e.name)[:1] == [BOOTSTRAP] for e in entries):
+    if any(e.parts[:1] == (BOOTSTRAP,) for e in entries):
         findings.add("GB106", "bootstrap is a directory; Lambda needs an executable file with that name",
                      fix="put the executable itself at the root, named bootstrap", entry="bootstrap/")
         return

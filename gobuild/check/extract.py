@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from gobuild.check.archive import ArchiveRefused, judge_archive, refusal, unreadable
 from gobuild.check.findings import FindingList, display, finding
-from gobuild.check.structure import link_target, relative_parts
+from gobuild.check.structure import link_target
 from gobuild.check.zipentry import EntryError, EntryReader
 from gobuild.check.zipread import Entry, open_zip
 from gobuild.errors import GobuildError
@@ -65,7 +65,7 @@ class _Extractor:
     def run(self, entries: tuple[Entry, ...]) -> None:
         links: list[tuple[Entry, list[str]]] = []
         for entry in entries:
-            parts = relative_parts(entry.name)
+            parts = list(entry.parts)
             if not parts:
                 continue  # "./": the root itself
             try:

@@ -33,11 +33,6 @@ _DRIVE = re.compile(r"[A-Za-z]:")
 REBUILD = "rebuild the zip with gobuild build (or gobuild repack)"
 
 
-def relative_parts(name: str) -> list[str]:
-    """The path components an entry name extracts to ('./a//b/' → ['a', 'b'])."""
-    return [part for part in name.split("/") if part not in ("", ".")]
-
-
 def escapes_root(name: str) -> bool:
     """Absolute, drive-letter or UNC paths, and '..' components (either slash counts)."""
     path = name.replace("\\", "/")
@@ -58,8 +53,11 @@ def judge_structure(file: BinaryIO, directory: Directory, findings: FindingList)
 
 
 def _judge_name(entry: Entry, findings: FindingList) -> None:
+    raw = entry.raw_name
+    if raw and b"\0" not in raw and b"\\" not in raw and not escapes_root(entry.name) and (entry.parts or entry.is_dir):
+        return  # the usual case, decided without building a message
     name = display(entry.name)
-    if not entry.raw_name or b"\0" in entry.raw_name:
+    if not raw or b"\0" in raw:
         findings.add("GB112", f"entry {name} has an empty name or one with a NUL byte: extracting "
                      "tools cut the name there or give up", fix=REBUILD, entry=name)
         return
@@ -71,12 +69,14 @@ def _judge_name(entry: Entry, findings: FindingList) -> None:
         findings.add("GB109", f"entry {name} points outside the archive root (absolute path or '..')",
                      fix="zip paths relative to the function root; rebuild with gobuild build",
                      entry=name)
-    elif not relative_parts(entry.name) and not entry.is_dir:
+    elif not entry.parts and not entry.is_dir:
         findings.add("GB112", f"entry {name} names the archive root itself, not a file in it",
                      fix=REBUILD, entry=name)
 
 
 def _judge_method(entry: Entry, findings: FindingList) -> None:
+    if entry.method in LAMBDA_ZIP_METHODS and not entry.is_encrypted:
+        return
     name = display(entry.name)
     if entry.is_encrypted:
         findings.add("GB108", f"entry {name} is encrypted; Lambda cannot decrypt it",
@@ -99,15 +99,20 @@ def _judge_paths(entries: tuple[Entry, ...], findings: FindingList) -> None:
     by_path: dict[str, list[Entry]] = {}
     folders: dict[str, str] = {}  # a path that is a folder → an entry that makes it one
     for entry in usable:
-        parts = relative_parts(entry.name)
+        parts = entry.parts
         if not parts:
             continue
-        by_path.setdefault("/".join(parts), []).append(entry)
-        for depth in range(1, len(parts)):
-            folders.setdefault("/".join(parts[:depth]), entry.name)
+        path = entry.path
+        by_path.setdefault(path, []).append(entry)
+        folder = ""
+        for part in parts[:-1]:
+            folder = f"{folder}/{part}" if folder else part
+            folders.setdefault(folder, entry.name)
         if entry.is_dir:
-            folders.setdefault("/".join(parts), entry.name)
+            folders.setdefault(path, entry.name)
     for path, group in by_path.items():
+        if len(group) == 1 and path not in folders:
+            continue  # the usual case
         files = sorted({e.name for e in group if not e.is_dir})
         if len(files) > 1:
             findings.add("GB107", f"entries {' and '.join(display(n) for n in files[:3])} all "
@@ -166,8 +171,7 @@ def link_target(file: BinaryIO, entry: Entry) -> str:
 
 def _judge_links(file: BinaryIO, entries: tuple[Entry, ...], findings: FindingList) -> None:
     """Links must resolve inside the archive, and nothing may be written through one."""
-    links = [e for e in entries if e.is_symlink and e.readable and relative_parts(e.name)
-             and not escapes_root(e.name)]
+    links = [e for e in entries if e.is_symlink and e.readable and e.parts and not escapes_root(e.name)]
     if not links:
         return
     if len(links) > MAX_LINKS:
@@ -177,11 +181,11 @@ def _judge_links(file: BinaryIO, entries: tuple[Entry, ...], findings: FindingLi
     targets: dict[str, str] = {}
     for entry in links:
         try:
-            targets["/".join(relative_parts(entry.name))] = link_target(file, entry)
+            targets[entry.path] = link_target(file, entry)
         except EntryError as error:
             _bad_link(entry, f"is a symlink whose target cannot be read: {error}", findings)
     for entry in entries:
-        parts = relative_parts(entry.name)
+        parts = entry.parts
         for depth in range(1, len(parts)):
             above = "/".join(parts[:depth])
             if above in targets:
@@ -234,7 +238,7 @@ def resolve(parts: list[str], links: dict[str, str]) -> list[str] | None:
 
 def _bad_link(entry: Entry, problem: str, findings: FindingList) -> None:
     name = display(entry.name)
-    code = "GB104" if "/".join(relative_parts(entry.name)) == BOOTSTRAP else "GB114"
+    code = "GB104" if entry.path == BOOTSTRAP else "GB114"
     findings.add(code, f"{name} {problem}", fix="store the file itself instead of a symlink "
                  "(zip without -y), or rebuild with gobuild build", entry=name)
 
@@ -262,16 +266,16 @@ def lint_structure(directory: Directory, findings: FindingList) -> None:
                      "need Zip64")
     zip64 = findings.has("GB006")
     for entry in directory.entries:
-        name = display(entry.name)
         version = _version_above_20(entry, zip64=zip64)
         if version:
+            name = display(entry.name)
             findings.add("GB115", f"entry {name} is marked as made by or needing zip version "
                          f"{version // 10}.{version % 10}; Lambda's unzipper expects 2.0",
                          fix="rebuild the zip with gobuild build", entry=name)
         if entry.method == zf.STORED and entry.flags & zf.FLAG_DATA_DESCRIPTOR:
-            findings.add("GB116", f"entry {name} is stored with its sizes after the data (a data "
+            findings.add("GB116", f"entry {display(entry.name)} is stored with its sizes after the data (a data "
                          "descriptor): streaming unzippers cannot find where it ends",
-                         fix="rebuild the zip with gobuild build", entry=name)
+                         fix="rebuild the zip with gobuild build", entry=display(entry.name))
         _lint_mode(entry, findings)
 
 
@@ -288,15 +292,15 @@ def _version_above_20(entry: Entry, *, zip64: bool) -> int:
 
 def _lint_mode(entry: Entry, findings: FindingList) -> None:
     mode = entry.unix_mode
-    if not mode or "/".join(relative_parts(entry.name)) == BOOTSTRAP:
+    if not mode or mode & 0o005 == 0o005 or entry.path == BOOTSTRAP:
         return  # no Unix mode: Lambda gives 0644; bootstrap's mode is GB102's business
-    name = display(entry.name)
     if entry.is_dir and not mode & stat.S_IXOTH:
         problem = f"is a folder with mode {stat.S_IMODE(mode):04o}: others cannot enter it"
     elif not entry.is_symlink and stat.S_IFMT(mode) in (0, zf.S_IFREG) and not mode & stat.S_IROTH:
         problem = f"has mode {stat.S_IMODE(mode):04o}: others cannot read it"
     else:
         return
+    name = display(entry.name)
     findings.add("GB117", f"entry {name} {problem}, and Lambda runs the function as another user",
                  fix="chmod a+rX the files before zipping (gobuild build writes 0644 and 0755)",
                  entry=name)

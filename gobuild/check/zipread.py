@@ -40,7 +40,8 @@ class NotRegularFile(UsageError):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Entry:
-    """One central directory record, with Zip64 sizes resolved and offsets made absolute."""
+    """One central directory record, with Zip64 sizes resolved and offsets made absolute, and
+    what it extracts to worked out once: `parts` of its path, its Unix mode and kind."""
 
     index: int
     name: str
@@ -55,23 +56,19 @@ class Entry:
     needed: int
     external_attr: int
     zip64: bool = False  # the record carried a Zip64 extra field
+    parts: tuple[str, ...] = ()  # the path it extracts to: './a//b/' → ('a', 'b')
+    unix_mode: int = 0  # file type and permissions; 0 when the zip recorded none (made on Windows)
+    is_dir: bool = False
+    is_symlink: bool = False
 
     @property
     def create_system(self) -> int:
         return self.made_by >> 8
 
     @property
-    def unix_mode(self) -> int:
-        """The Unix mode, file type included; 0 when the zip recorded none (made on Windows)."""
-        return (self.external_attr >> 16) & 0xFFFF if self.create_system == zf.UNIX else 0
-
-    @property
-    def is_dir(self) -> bool:
-        return self.name.endswith("/") or stat.S_ISDIR(self.unix_mode)
-
-    @property
-    def is_symlink(self) -> bool:
-        return stat.S_ISLNK(self.unix_mode) and not self.name.endswith("/")
+    def path(self) -> str:
+        """The relative path it extracts to, '/'-separated ('' for the root itself)."""
+        return "/".join(self.parts)
 
     @property
     def is_encrypted(self) -> bool:
@@ -83,6 +80,11 @@ class Entry:
     def readable(self) -> bool:
         """Whether gobuild can decompress it: not encrypted, and stored, deflate or Deflate64."""
         return not self.is_encrypted and self.method in (zf.STORED, zf.DEFLATED, zf.DEFLATE64)
+
+
+def path_parts(name: str) -> tuple[str, ...]:
+    """The path components an entry name extracts to ('./a//b/' → ('a', 'b'))."""
+    return tuple(part for part in name.split("/") if part not in ("", "."))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -209,11 +211,15 @@ def _parse_entries(data: bytes, count: int, prefix: int) -> tuple[Entry, ...]:
         sizes = [file_size, compress_size, header_offset]
         zip64 = _apply_zip64(extra, sizes)
         file_size, compress_size, header_offset = sizes
+        name = decode_name(raw_name, flags)
+        mode = (external >> 16) & 0xFFFF if made_by >> 8 == zf.UNIX else 0
+        kind = mode & zf.S_IFMT
         entries.append(Entry(
-            index=index, name=decode_name(raw_name, flags), raw_name=raw_name, method=method,
-            flags=flags, crc=crc, compress_size=compress_size, file_size=file_size,
-            header_offset=header_offset + prefix, made_by=made_by, needed=needed,
-            external_attr=external, zip64=zip64,
+            index=index, name=name, raw_name=raw_name, method=method, flags=flags, crc=crc,
+            compress_size=compress_size, file_size=file_size, header_offset=header_offset + prefix,
+            made_by=made_by, needed=needed, external_attr=external, zip64=zip64, parts=path_parts(name),
+            unix_mode=mode, is_dir=name.endswith("/") or kind == zf.S_IFDIR,
+            is_symlink=kind == zf.S_IFLNK and not name.endswith("/"),
         ))
         position = extra_end + comment_len
     if position != len(data):
