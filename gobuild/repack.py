@@ -26,6 +26,7 @@ from gobuild.build.package import (
     MODE_EXECUTABLE,
     MODE_REGULAR,
     ZipEntry,
+    ZipWriteError,
     store_zip,
     zip_bytes,
 )
@@ -93,7 +94,11 @@ def _plan(source: Path, name: str, others: list[ZipEntry], binary: bytes, arch: 
           output: Path | None, every: bool, epoch: int) -> _Plan:
     """The new zip for one binary, built in memory and verified."""
     handler = PurePosixPath(name).name
-    data = zip_bytes([ZipEntry(name=BOOTSTRAP, data=binary, mode=MODE_EXECUTABLE), *others], epoch=epoch)
+    try:
+        data = zip_bytes([ZipEntry(name=BOOTSTRAP, data=binary, mode=MODE_EXECUTABLE), *others], epoch=epoch)
+    except ZipWriteError as error:
+        raise VerifyError(f"{source}: {name}: {error.message}", hint="the old zip's other files go into the new "
+                          "zip beside bootstrap: move or remove the ones in the way, then repack") from None
     report = verify_bytes(data, arch=arch, name=f"{source}:{name}")
     if report.has_errors:
         first = report.errors[0]

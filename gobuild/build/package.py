@@ -98,8 +98,8 @@ def check_names(names: Sequence[str]) -> None:
         parts = name.split("/")
         for depth in range(1, len(parts)):
             if "/".join(parts[:depth]) in files:
-                raise ZipWriteError(f"{'/'.join(parts[:depth])!r} is a file, and also a folder of {name!r}: "
-                                    "no unzipper can extract both")
+                raise ZipWriteError(f"{'/'.join(parts[:depth])} is a file, and also a folder of {name}: "
+                                    "no unzipper can extract both", hint="rename the file or the folder")
 
 
 def zip_bytes(entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH) -> bytes:

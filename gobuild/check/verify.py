@@ -76,11 +76,11 @@ def require_regular(path: Path) -> None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such file", hint="give the path of a .zip file") from None
+        raise UsageError(f"{path}: no such file") from None
     except OSError as error:
         raise UsageError(f"{path}: {error.strerror or error}") from None
     if not stat.S_ISREG(mode):
-        raise NotRegularFile(f"{path} is {describe_mode(mode)}, not a zip file", hint="give the path of a .zip file")
+        raise NotRegularFile(f"{path} is {describe_mode(mode)}, not a zip file")
 
 
 def verify_bytes(data: bytes, *, arch: str | None = None, name: str = "<bytes>") -> Report:

@@ -108,8 +108,7 @@ def open_zip(path: Path) -> tuple[BinaryIO, int]:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFile(f"{path} is {describe_mode(info.st_mode)}, not a zip file",
-                                 hint="give the path of a .zip file")
+            raise NotRegularFile(f"{path} is {describe_mode(info.st_mode)}, not a zip file")
         return os.fdopen(fd, "rb"), info.st_size
     except BaseException:
         os.close(fd)
