@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from gobuild.check.archive import ArchiveRefused, judge_archive, refusal, unreadable
 from gobuild.check.findings import FindingList, display, finding
-from gobuild.check.structure import link_target
+from gobuild.check.structure import corrupt, link_target
 from gobuild.check.zipentry import EntryError, EntryReader
 from gobuild.check.zipread import Entry, open_zip
 from gobuild.errors import GobuildError
@@ -111,10 +111,7 @@ class _Extractor:
                 while chunk := reader.read(CHUNK):
                     out.write(chunk)
             except EntryError as error:
-                raise ArchiveRefused(self.label, finding(
-                    "GB002", f"entry {display(entry.name)} is corrupt: {error}",
-                    fix="the zip was damaged after it was written: rebuild it with gobuild build",
-                    entry=display(entry.name))) from None
+                raise ArchiveRefused(self.label, corrupt(entry, error)) from None
 
     def link(self, entry: Entry, parts: list[str]) -> None:
         try:

@@ -19,7 +19,7 @@ from itertools import pairwise
 from typing import BinaryIO
 
 from gobuild.check import zipformat as zf
-from gobuild.check.findings import FindingList, display, mib
+from gobuild.check.findings import Finding, FindingList, display, finding, mib
 from gobuild.check.zipentry import MAX_LINK, EntryError, EntryReader
 from gobuild.check.zipread import Directory, Entry, decode_name
 from gobuild.lambda_facts import BOOTSTRAP, LAMBDA_ZIP_METHODS, UNZIPPED_LIMIT
@@ -322,11 +322,19 @@ def check_integrity(file: BinaryIO, directory: Directory, findings: FindingList)
             add_corrupt(findings, entry, error)
 
 
+CORRUPT_FIX = "the zip was damaged after it was written: rebuild it with gobuild build"
+
+
 def add_corrupt(findings: FindingList, entry: Entry, error: Exception) -> None:
     """A GB002 finding for an entry, once per entry."""
     name = display(entry.name)
     if name in findings.corrupt:
         return
     findings.corrupt.add(name)
-    findings.add("GB002", f"entry {name} is corrupt: {error}",
-                 fix="the zip was damaged after it was written: rebuild it with gobuild build", entry=name)
+    findings.add("GB002", f"entry {name} is corrupt: {error}", fix=CORRUPT_FIX, entry=name)
+
+
+def corrupt(entry: Entry, error: Exception) -> Finding:
+    """The GB002 finding add_corrupt adds, for readers that stop at the first one."""
+    name = display(entry.name)
+    return finding("GB002", f"entry {name} is corrupt: {error}", fix=CORRUPT_FIX, entry=name)

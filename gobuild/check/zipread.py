@@ -13,6 +13,7 @@ MAX_READ_ENTRIES entries.
 
 from __future__ import annotations
 
+import calendar
 import io
 import os
 import stat
@@ -56,6 +57,8 @@ class Entry:
     needed: int
     external_attr: int
     zip64: bool = False  # the record carried a Zip64 extra field
+    dos_time: int = 0  # modification time and date as MS-DOS packs them (no time zone)
+    dos_date: int = 0
     parts: tuple[str, ...] = ()  # the path it extracts to: './a//b/' → ('a', 'b')
     unix_mode: int = 0  # file type and permissions; 0 when the zip recorded none (made on Windows)
     is_dir: bool = False
@@ -64,6 +67,18 @@ class Entry:
     @property
     def create_system(self) -> int:
         return self.made_by >> 8
+
+    @property
+    def epoch(self) -> int:
+        """The modification time as seconds since 1970, reading the DOS fields as UTC (as gobuild
+        writes them); 0 when they are not a valid date."""
+        date, time = self.dos_date, self.dos_time
+        fields = (1980 + (date >> 9), (date >> 5) & 0xF, date & 0x1F, time >> 11, (time >> 5) & 0x3F,
+                  (time & 0x1F) * 2)
+        month, day, hour, minute, second = fields[1:]
+        if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 60):
+            return 0
+        return calendar.timegm((*fields, 0, 0, 0))
 
     @property
     def path(self) -> str:
@@ -198,7 +213,7 @@ def _parse_entries(data: bytes, count: int, prefix: int) -> tuple[Entry, ...]:
         if len(fixed) < zf.CENTRAL_HEADER_SIZE or fixed[:4] != zf.CENTRAL_SIGNATURE:
             raise ZipFormatError(f"central directory record {index + 1} of {count} is damaged "
                                  f"(no signature at offset {position})")
-        (made_by, needed, flags, method, _time, _date, crc, compress_size, file_size, name_len,
+        (made_by, needed, flags, method, dos_time, dos_date, crc, compress_size, file_size, name_len,
          extra_len, comment_len, _disk, _internal, external) = struct.unpack("<HHHHHHIIIHHHHHI", fixed[4:42])
         (header_offset,) = struct.unpack("<I", fixed[42:46])
         name_end = position + zf.CENTRAL_HEADER_SIZE + name_len
@@ -216,7 +231,8 @@ def _parse_entries(data: bytes, count: int, prefix: int) -> tuple[Entry, ...]:
         entries.append(Entry(
             index=index, name=name, raw_name=raw_name, method=method, flags=flags, crc=crc,
             compress_size=compress_size, file_size=file_size, header_offset=header_offset + prefix,
-            made_by=made_by, needed=needed, external_attr=external, zip64=zip64, parts=path_parts(name),
+            made_by=made_by, needed=needed, external_attr=external, zip64=zip64, dos_time=dos_time,
+            dos_date=dos_date, parts=path_parts(name),
             unix_mode=mode, is_dir=name.endswith("/") or kind == zf.S_IFDIR,
             is_symlink=kind == zf.S_IFLNK and not name.endswith("/"),
         ))
