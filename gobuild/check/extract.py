@@ -74,7 +74,9 @@ class _Extractor:
                 elif entry.is_dir:
                     self.folder(parts)
                     if entry.unix_mode:
-                        self.folder_modes[self.root.joinpath(*parts)] = stat.S_IMODE(entry.unix_mode) & 0o777
+                        # The owner's bits stay open so the task root can be removed; Lambda's user is not the owner.
+                        mode = (stat.S_IMODE(entry.unix_mode) & 0o777) | 0o700
+                        self.folder_modes[self.root.joinpath(*parts)] = mode
                 else:
                     self.regular(entry, parts)
             except OSError as error:

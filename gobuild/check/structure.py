@@ -29,6 +29,9 @@ MAX_HOPS = 40
 # Archives with more links than this are not followed link by link.
 MAX_LINKS = 10_000
 _DRIVE = re.compile(r"[A-Za-z]:")
+# Linux's NAME_MAX and PATH_MAX: a longer name cannot be created.
+MAX_NAME = 255
+MAX_PATH = 4096
 
 REBUILD = "rebuild the zip with gobuild build (or gobuild repack)"
 
@@ -54,13 +57,17 @@ def judge_structure(file: BinaryIO, directory: Directory, findings: FindingList)
 
 def _judge_name(entry: Entry, findings: FindingList) -> None:
     raw = entry.raw_name
-    if raw and b"\0" not in raw and b"\\" not in raw and not escapes_root(entry.name) and (entry.parts or entry.is_dir):
+    if (raw and b"\0" not in raw and b"\\" not in raw and len(raw) <= MAX_PATH and not escapes_root(entry.name)
+            and (entry.parts or entry.is_dir) and all(len(p) <= MAX_NAME // 4 for p in entry.parts)):
         return  # the usual case, decided without building a message
     name = display(entry.name)
     if not raw or b"\0" in raw:
         findings.add("GB112", f"entry {name} has an empty name or one with a NUL byte: extracting "
                      "tools cut the name there or give up", fix=REBUILD, entry=name)
         return
+    if len(raw) > MAX_PATH or any(len(p.encode("utf-8", "surrogateescape")) > MAX_NAME for p in entry.parts):
+        findings.add("GB112", f"entry {name} has a name longer than Linux allows ({MAX_NAME} bytes a "
+                     f"component, {MAX_PATH} in all)", fix="shorten the path, then rebuild", entry=name)
     if "\\" in entry.name:
         findings.add("GB111", f"entry {name} has a backslash in its name: Linux tools keep it as "
                      "part of the file name, Windows tools make folders", fix="zip with forward "
@@ -98,6 +105,7 @@ def _judge_paths(entries: tuple[Entry, ...], findings: FindingList) -> None:
                          "(gobuild build)", entry=display(name))
     by_path: dict[str, list[Entry]] = {}
     folders: dict[str, str] = {}  # a path that is a folder → an entry that makes it one
+    listed: set[str] = set()  # folders with entries of their own
     for entry in usable:
         parts = entry.parts
         if not parts:
@@ -110,6 +118,7 @@ def _judge_paths(entries: tuple[Entry, ...], findings: FindingList) -> None:
             folders.setdefault(folder, entry.name)
         if entry.is_dir:
             folders.setdefault(path, entry.name)
+            listed.add(path)
     for path, group in by_path.items():
         if len(group) == 1 and path not in folders:
             continue  # the usual case
@@ -119,8 +128,11 @@ def _judge_paths(entries: tuple[Entry, ...], findings: FindingList) -> None:
                          f"extract to {display(path)}; which one Lambda keeps is undefined",
                          fix="rebuild the zip so each path appears once (gobuild build)",
                          entry=display(path))
-        if path in folders and any(not e.is_dir and not e.is_symlink for e in group):  # links: _judge_links
-            findings.add("GB113", f"{display(path)} is a file, and also a folder of "
+        # Entries under a link are _judge_links' to name; a link beside a listed folder is ours.
+        clash = [e for e in group if not e.is_dir and (not e.is_symlink or path in listed)]
+        if path in folders and clash:
+            kind = "symlink" if clash[0].is_symlink else "file"
+            findings.add("GB113", f"{display(path)} is a {kind}, and also a folder of "
                          f"{display(folders[path])}: no tool can extract both",
                          fix="rename the file or the folder (a file cannot sit under bootstrap/, "
                          "say), then rebuild", entry=display(path))

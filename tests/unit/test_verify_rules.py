@@ -204,3 +204,16 @@ def test_data_descriptors_on_stored_entries_are_linted_once_per_entry() -> None:
     entries = [raw_entry(f"f{i}", b"x", method=STORED, flags=0x8, mode=0o100644) for i in range(3)]
     report = verify_bytes(raw_zip([raw_entry("bootstrap", go_elf(("GOAMD64", "v1"), EM_X86_64)), *entries]))
     assert report.codes().count("GB116") == 3 and not report.has_errors
+
+
+def test_a_symlink_beside_a_folder_of_the_same_name_clashes() -> None:
+    entries = [raw_entry("bootstrap", go_elf(("GOAMD64", "v1"), EM_X86_64)), raw_entry("lib/", b"", mode=0o040755),
+               raw_entry("lib", b"vendor", mode=0o120777, method=STORED)]
+    report = verify_bytes(raw_zip(entries))
+    assert "lib is a symlink, and also a folder of lib/" in one(report, "GB113").message
+
+
+@pytest.mark.parametrize("name", ["x" * 256, "a/" * 2100 + "b"])
+def test_names_longer_than_linux_allows_cannot_be_extracted(name: str) -> None:
+    entries = [raw_entry("bootstrap", go_elf(("GOAMD64", "v1"), EM_X86_64)), raw_entry(name, b"x", mode=0o100644)]
+    assert "longer than Linux allows" in one(verify_bytes(raw_zip(entries)), "GB112").message
