@@ -106,6 +106,18 @@ RUNTIME_DATES = {
 # ─── provided.al2023's system ─────────────────────────────────────────────────────────
 
 AL2023_GLIBC = (2, 34)
+# Shared libraries every provided.al2023 image has, by DT_NEEDED name: glibc 2.34's own
+# libraries and loaders (the AL2023 user guide, "glibc, gcc and binutils"), and libgcc_s, which
+# every Rust binary cargo-lambda builds for provided.al2023 links (aws/aws-lambda-builders#640).
+# libstdc++ and the rest are left out until the image is shown to ship them: unknown is an error.
+AL2023_LIBRARIES = (
+    "ld-linux-aarch64.so.1", "ld-linux-x86-64.so.2", "libanl.so.1", "libc.so.6", "libdl.so.2",
+    "libgcc_s.so.1", "libm.so.6", "libpthread.so.0", "libresolv.so.2", "librt.so.1", "libutil.so.1",
+)  # fmt: skip
+# Lambda's x86_64 fleet does not promise AVX2 (x86-64-v3); GOAMD64 above this may crash there.
+AMD64_LEVEL_MAX = "v2"
+# Graviton2, the oldest arm64 host Lambda runs on, implements Armv8.2 (with LSE and crypto).
+ARM64_LEVEL_MAX = (8, 2)
 AWS_LAMBDA_GO = "github.com/aws/aws-lambda-go"
 # aws-lambda-go learned the Runtime API (what provided.* runtimes speak) in v1.18.0.
 RUNTIME_API_SINCE = (1, 18, 0)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import stat
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,10 @@ from gobuild.build.gotool import NEUTRAL
 from gobuild.build.package import MODE_EXECUTABLE, contents_digest, dos_datetime, file_mode
 from gobuild.check.buildinfo import BuildInfo, read_buildinfo
 from gobuild.check.elf import ElfError, ElfFile, parse_elf
-from gobuild.check.verify import read_entry, verify_zip
-from gobuild.lambda_facts import BOOTSTRAP, UNZIPPED_LIMIT
+from gobuild.check.verify import judge_zip
+from gobuild.check.zipentry import EntryError, read_entry
+from gobuild.check.zipread import Entry, ZipFormatError, open_zip, read_directory
+from gobuild.lambda_facts import BOOTSTRAP, LAMBDA_ZIP_METHODS, UNZIPPED_LIMIT
 from gobuild.plan import BuildSettings, Target, import_path
 
 # The largest cached object worth downloading: a gobuild zip is never larger than what it holds
@@ -60,45 +61,50 @@ class Expected:
 
 def prove(path: Path, expected: Expected) -> str:
     """The entries digest of the zip at `path`, recomputed, when it is what `expected` would build;
-    raises Unproven naming the first difference otherwise. Reads are bounded by verify's limits."""
+    raises Unproven naming the first difference otherwise. The zip is judged and read by the one
+    bounded reader verify, repack and invoke use (gobuild.check)."""
     size = path.stat().st_size
     if size > MAX_CACHED_ZIP:
         raise Unproven(f"{size} bytes is more than Lambda accepts ({MAX_CACHED_ZIP})")
-    report = verify_zip(path, arch=expected.target.arch)
+    report = judge_zip(path, expected.target.arch)
     if report.has_errors:
         raise Unproven("verify: " + "; ".join(f"{f.code} {f.message}" for f in report.errors[:3]))
-    with path.open("rb") as file, zipfile.ZipFile(file) as archive:
-        infos = archive.infolist()
-        _check_layout(infos, expected)
-        entries: list[tuple[str, int, bytes]] = []
-        for info in infos:
+    file, size = open_zip(path)
+    with file:
+        try:
+            entries = read_directory(file, size).entries
+        except ZipFormatError as error:
+            raise Unproven(str(error)) from None
+        _check_layout(entries, expected)
+        digests: list[tuple[str, int, bytes]] = []
+        for entry in entries:
             try:
-                data = read_entry(file, info)
-            except ValueError as error:
-                raise Unproven(f"{info.filename}: {error}") from None
-            mode = _mode(info)
-            if info.filename == BOOTSTRAP:
+                data = read_entry(file, entry)
+            except EntryError as error:
+                raise Unproven(f"{entry.name}: {error}") from None
+            mode = stat.S_IMODE(entry.unix_mode)
+            if entry.name == BOOTSTRAP:
                 _check_bootstrap(data, mode, expected)
             else:
-                _check_include(info.filename, data, mode, expected)
-            entries.append((info.filename, mode, hashlib.sha256(data).digest()))
-    return contents_digest(entries, expected.epoch)
+                _check_include(entry.name, data, mode, expected)
+            digests.append((entry.name, mode, hashlib.sha256(data).digest()))
+    return contents_digest(digests, expected.epoch)
 
 
-def _check_layout(infos: list[zipfile.ZipInfo], expected: Expected) -> None:
+def _check_layout(entries: tuple[Entry, ...], expected: Expected) -> None:
     """Exactly the entries gobuild's writer would make for the target, in its order and format."""
-    names = [i.filename for i in infos]
+    names = [e.name for e in entries]
     wanted = sorted([BOOTSTRAP, *(i.target for i in expected.target.function.include)])
     if names != wanted:
         raise Unproven(f"it holds {_list(names)}; this target's zip holds {_list(wanted)}")
-    stamp = _date_time(expected.epoch)
-    for info in infos:
-        if info.date_time != stamp:
-            raise Unproven(f"{info.filename} is dated {_show(info.date_time)}, this build dates entries {_show(stamp)}")
-        if info.create_system != _UNIX or not stat.S_ISREG(info.external_attr >> 16):
-            raise Unproven(f"{info.filename} is not a regular file with Unix attributes")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.extra or info.comment:
-            raise Unproven(f"{info.filename} is not stored the way gobuild writes entries")
+    dos_time, dos_date = dos_datetime(expected.epoch)
+    for entry in entries:
+        if (entry.dos_time, entry.dos_date) != (dos_time, dos_date):
+            raise Unproven(f"{entry.name} is dated {entry.epoch}, this build dates entries {expected.epoch}")
+        if entry.create_system != _UNIX or not stat.S_ISREG(entry.unix_mode):
+            raise Unproven(f"{entry.name} is not a regular file with Unix attributes")
+        if entry.method not in LAMBDA_ZIP_METHODS or entry.zip64:
+            raise Unproven(f"{entry.name} is not stored the way gobuild writes entries")
 
 
 def _check_include(name: str, data: bytes, mode: int, expected: Expected) -> None:
@@ -175,20 +181,6 @@ def _stripping(elf: ElfFile, settings: BuildSettings) -> list[str]:
     if dwarf and ("-w" in flags or "-s" in flags):
         return [f"has DWARF debug information, which -ldflags={settings.ldflags!r} leaves out"]
     return []
-
-
-def _date_time(epoch: int) -> tuple[int, int, int, int, int, int]:
-    dos_time, dos_date = dos_datetime(epoch)
-    return ((dos_date >> 9) + 1980, (dos_date >> 5) & 0xF, dos_date & 0x1F,
-            dos_time >> 11, (dos_time >> 5) & 0x3F, (dos_time & 0x1F) * 2)
-
-
-def _mode(info: zipfile.ZipInfo) -> int:
-    return (info.external_attr >> 16) & 0o7777
-
-
-def _show(stamp: tuple[int, ...]) -> str:
-    return "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format(*stamp)
 
 
 def _list(names: list[str], limit: int = 4) -> str:
