@@ -28,6 +28,9 @@ from gobuild.lines import plural
 from gobuild.manifest import NAME_PATTERN
 
 SKIPPED_FOLDERS = ("vendor", "testdata")
+# Folders that say where functions live, not which one: a name takes them only to tell two apart.
+GENERIC_FOLDERS = frozenset({"cmd", "cmds", "handlers", "handler", "functions", "function", "lambdas", "lambda",
+                             "cron", "jobs", "services", "apps", "app", "src", "internal", "pkg"})
 _MODULE_LINE = re.compile(r"^\s*module\s+(\S+)", re.MULTILINE)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -69,9 +72,15 @@ def discover(root: Path, *, all_mains: bool = False) -> Discovery:
     elif (root / "go.mod").is_file():
         modules = [root]
     else:
-        raise UsageError(f"{root}: no go.mod or go.work here",
-                         hint="run gobuild init in the module (or workspace) folder, or pass -C")
+        modules = _modules_below(root)
+        if not modules:
+            raise UsageError(f"{root}: no go.mod or go.work here, nor a module below",
+                             hint="run gobuild init in the module (or workspace) folder, or pass -C")
     notes: list[str] = []
+    if len(modules) > 1 and not work.is_file():
+        shown = ", ".join(os.path.relpath(m, root) for m in modules)
+        notes.append(f"no go.mod here: {plural(len(modules), 'module')} below ({shown}); each function gets its "
+                     "module_dir")
     mains: list[_Main] = []
     for module_dir in modules:
         mains += _scan_module(module_dir, set(modules), root, notes)
@@ -80,7 +89,7 @@ def discover(root: Path, *, all_mains: bool = False) -> Discovery:
     if others:
         verb = "does" if others == 1 else "do"
         notes.append(f"skipped {plural(others, 'main package')} that {verb} not import aws-lambda-go "
-                     "(--all-mains includes them)")
+                     f"(--all-mains includes {'it' if others == 1 else 'them'})")
     if not chosen:
         what = "main package" if all_mains else "main package that imports github.com/aws/aws-lambda-go"
         raise UsageError(
@@ -91,6 +100,18 @@ def discover(root: Path, *, all_mains: bool = False) -> Discovery:
         )
     found = _name(chosen, root, notes)
     return Discovery(found=tuple(sorted(found, key=lambda f: f.name)), notes=tuple(notes), workspace=work.is_file())
+
+
+def _modules_below(root: Path) -> list[Path]:
+    """The topmost folders below root that hold a go.mod (a repository of several modules)."""
+    found: list[Path] = []
+    for folder, dirnames, _ in os.walk(root):
+        if (Path(folder) / "go.mod").is_file():
+            found.append(Path(folder).resolve())
+            dirnames[:] = []  # what is below belongs to that module (or is nested in it)
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d not in SKIPPED_FOLDERS)
+    return found
 
 
 def _scan_module(module_dir: Path, workspace: set[Path], root: Path, notes: list[str]) -> list[_Main]:
@@ -172,34 +193,44 @@ def _module_path(module_dir: Path) -> str:
 
 
 def _name(mains: Sequence[_Main], root: Path, notes: list[str]) -> list[Found]:
-    """Function names from folder names; a name two folders share gets parents in front of it."""
-    paths = {m.folder: _path_parts(m, root) for m in mains}
-    depth = dict.fromkeys(paths, 1)
+    """Function names from folder names; a name two folders share gets parents in front of it:
+    first the telling ones (`orders/cmd/cancel` → orders-cancel), then all (`cmd/api` → cmd-api)."""
+    parts = {m.folder: _path_parts(m, root) for m in mains}
+    candidates = {folder: _candidates(names) for folder, names in parts.items()}
+    choice = dict.fromkeys(candidates, 0)
     while True:
-        names = {folder: _safe_name("-".join(parts[-depth[folder]:])) for folder, parts in paths.items()}
-        clashing = [f for f in names if list(names.values()).count(names[f]) > 1 and depth[f] < len(paths[f])]
+        names = {folder: options[choice[folder]] for folder, options in candidates.items()}
+        taken: dict[str, int] = {}
+        for name in names.values():
+            taken[name] = taken.get(name, 0) + 1
+        clashing = [f for f, n in names.items() if taken[n] > 1 and choice[f] + 1 < len(candidates[f])]
         if not clashing:
             break
         for folder in clashing:
-            depth[folder] += 1
+            choice[folder] += 1
     found = []
-    by_name: dict[str, list[Path]] = {}
-    for folder, name in names.items():
-        by_name.setdefault(name, []).append(folder)
+    numbered: dict[str, int] = {}
     for main in mains:
         name = names[main.folder]
-        if by_name[name] != [main.folder]:
-            index = by_name[name].index(main.folder) + 1
-            name = _safe_name(f"{name}-{index}")  # identical paths in two modules: number them
-        short = paths[main.folder][-1]
-        if name != short:
-            notes.append(f"{os.path.relpath(main.folder, root)} is named {name!r}"
-                         + (f" ({short!r} is taken)" if depth[main.folder] > 1 else " (a safe file name)"))
+        if taken[name] > 1:  # the same path in two modules: number them
+            numbered[name] = numbered.get(name, 0) + 1
+            name = _safe_name(f"{name}-{numbered[name]}")
+        if name != parts[main.folder][-1]:
+            clashed = taken[names[main.folder]] > 1 or choice[main.folder] > 0
+            why = f"{parts[main.folder][-1]!r} is taken" if clashed else "a function name must be a safe file name"
+            notes.append(f"{os.path.relpath(main.folder, root)} is named {name!r} ({why})")
         package = main.folder.relative_to(main.module_dir).as_posix()
         found.append(Found(name=name, package="." if package == "." else f"./{package}",
                            module_dir=Path(os.path.relpath(main.module_dir, root)).as_posix(),
                            folder=os.path.relpath(main.folder, root)))
     return found
+
+
+def _candidates(parts: list[str]) -> list[str]:
+    telling = [p for p in parts[:-1] if p not in GENERIC_FOLDERS] + parts[-1:]
+    names = [_safe_name("-".join(telling[-k:])) for k in range(1, len(telling) + 1)]
+    names += [_safe_name("-".join(parts[-k:])) for k in range(2, len(parts) + 1)]
+    return list(dict.fromkeys(names))
 
 
 def _path_parts(main: _Main, root: Path) -> list[str]:

@@ -319,7 +319,8 @@ class _Checker:
         for index, item in enumerate(value, start=1):
             where = f"{key}[{index}]"
             if isinstance(item, str):
-                source, target = item, Path(item).name
+                source = self.string(item, where)
+                target = Path(source).name
             elif isinstance(item, dict):
                 self.known_keys(item, ("source", "target"), f"{where}.")
                 if "source" not in item:

@@ -66,7 +66,8 @@ def cgo_hint(files: Sequence[str], module_dir: Path) -> str | None:
         return None
     shown = [os.path.relpath(f, module_dir) for f in files[:3]]
     more = f" and {len(files) - 3} more" if len(files) > 3 else ""
-    return (f"this function needs cgo: {', '.join(shown)}{more} import \"C\", and gobuild builds with "
+    verb = "imports" if len(files) == 1 else "import"
+    return (f"this function needs cgo: {', '.join(shown)}{more} {verb} \"C\", and gobuild builds with "
             "CGO_ENABLED=0 (a static binary for provided.al2023), which leaves those files out; "
             "use a pure-Go replacement for that code")
 
