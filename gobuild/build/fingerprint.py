@@ -86,10 +86,13 @@ class HashCache:
         self.entries[path] = [*stamp, digest, digest]
 
     def listing(self, directory: str) -> str:
-        """A hash of a folder's file names: a new or removed file changes what Go compiles."""
+        """A hash of a folder's file names as Go sees them: a new or removed file changes what Go
+        compiles. A dangling symlink counts (Go tries to read a `.go` one and fails); names Go
+        ignores (`.#main.go` editor lock files, `_draft.go`) do not."""
         if directory not in self.listings:
             try:
-                names = sorted(e.name for e in os.scandir(directory) if e.is_file())
+                names = sorted(e.name for e in os.scandir(directory)
+                               if not e.name.startswith((".", "_")) and not _is_dir(e))
                 self.listings[directory] = hashlib.sha256("\n".join(names).encode()).hexdigest()
             except OSError:
                 self.listings[directory] = "missing"
@@ -102,6 +105,13 @@ class HashCache:
                            for folder, _, names in os.walk(root) for name in names)
             self.trees[root] = hashlib.sha256("\n".join(paths).encode()).hexdigest() if paths else "missing"
         return self.trees[root]
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: HashCache,

@@ -29,7 +29,7 @@ from gobuild.build.outcome import BuildOptions, Failure
 from gobuild.build.package import MODE_EXECUTABLE, ZipEntry, code_sha256, file_mode, write_zip
 from gobuild.build.processes import Interrupted
 from gobuild.build.scratch import Scratch
-from gobuild.errors import GobuildError
+from gobuild.errors import BuildError
 from gobuild.files import write_atomic
 from gobuild.manifest import Manifest
 from gobuild.plan import Group, Target, exec_name, make_plan, settings_for
@@ -153,7 +153,7 @@ class GroupRunner:
                     compiling = side.submit(self.compile, group, out, module)
                 try:
                     listing = list_inputs(self.go, group.settings, group.targets)
-                except GobuildError as error:
+                except BuildError as error:  # go list failed for the whole group: bad input or a missing go propagate
                     return [], [self.failed(t, error.output or error.message, None) for t in group.targets]
             for target in group.targets:
                 if target in listing.errors:

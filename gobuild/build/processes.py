@@ -117,10 +117,13 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 def _start_error(argv: Sequence[str], env: Mapping[str, str], error: OSError,
                  hint: str | None) -> ToolError | UsageError:
     if error.errno == errno.E2BIG:
-        size = sum(len(a.encode()) + 1 for a in argv) + sum(len(f"{k}={v}".encode()) + 1 for k, v in env.items())
+        items = [(len(a.encode()) + 1, f"argument {a[:40]!r}") for a in argv]
+        items += [(len(f"{k}={v}".encode()) + 1, f"variable {k}") for k, v in env.items()]
+        largest = max(items)
         return UsageError(
             f"the command line for {os.path.basename(argv[0])} is too long for this system "
-            f"({size} bytes of arguments and environment)",
-            hint="shorten ldflags, tags or env in gobuild.toml, or build fewer functions per group",
+            f"({sum(n for n, _ in items)} bytes of arguments and environment; the largest is "
+            f"{largest[1]}, {largest[0]} bytes)",
+            hint="shorten ldflags, tags or env in gobuild.toml (or the environment gobuild runs in)",
         )
     return ToolError(f"cannot run {argv[0]}: {error.strerror or error}", hint=hint)

@@ -131,10 +131,10 @@ def test_an_argument_list_the_kernel_refuses_is_bad_input(monkeypatch: pytest.Mo
 
     monkeypatch.setattr("gobuild.build.processes.subprocess.Popen", too_big)
     with pytest.raises(UsageError) as caught:
-        Processes().run(["/usr/bin/go", "build", "x" * 10], cwd=Path("."), env={"A": "b"})
+        Processes().run(["/usr/bin/go", "build"], cwd=Path("."), env={"LDFLAGS": "x" * 20})
     assert caught.value.exit_code == 2
-    assert caught.value.message == ("the command line for go is too long for this system "
-                                    "(33 bytes of arguments and environment)")
+    assert caught.value.message == ("the command line for go is too long for this system (47 bytes of arguments "
+                                    "and environment; the largest is variable LDFLAGS, 29 bytes)")
     assert "ldflags" in (caught.value.hint or "")
 
 
