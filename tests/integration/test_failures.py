@@ -34,9 +34,11 @@ GO_SAYS = {
     "nosum": "missing go.sum entry for module providing package github.com/google/uuid",
     "syntax": "cmd/syntax/main.go:7:62: syntax error",
     "needscgo": "undefined: add",
+    "cgoonly": "build constraints exclude all Go files in",
     "private": "example.com/private/lib/@v/v1.0.0",
 }
 CGO_HINT = 'this function needs cgo: cmd/needscgo/sum.go imports "C"'
+CGO_ONLY_HINT = 'this function needs cgo: cmd/cgoonly/main.go imports "C"'
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
@@ -99,11 +101,11 @@ def test_each_failure_is_reported_under_its_function_in_plain_output_and_the_log
     for name, message in GO_SAYS.items():
         assert shown[name].startswith(f"FAIL {name}/amd64"), proc.stderr
         assert message in shown[name], (name, proc.stderr)
-        others = [n for n in GO_SAYS if n != name and n != "needscgo"]
+        others = [n for n in GO_SAYS if n != name and n not in ("needscgo", "cgoonly")]
         assert not any(GO_SAYS[o] in shown[name] for o in others), (name, shown[name])
     assert "403 Forbidden" in shown["private"]
-    assert CGO_HINT in shown["needscgo"] and "hint:" not in shown["syntax"]
-    assert "1 zip in" in proc.stderr and "6 of 7 targets failed" in proc.stderr
+    assert CGO_HINT in shown["needscgo"] and CGO_ONLY_HINT in shown["cgoonly"] and "hint:" not in shown["syntax"]
+    assert "1 zip in" in proc.stderr and "7 of 8 targets failed" in proc.stderr
     assert sorted(p.name for p in (project / "dist").glob("*.zip")) == ["good-amd64.zip"]
     recorded = json.loads((project / "dist/artifacts.json").read_text())["artifacts"]
     assert [a["name"] for a in recorded] == ["good"]
