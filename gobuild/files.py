@@ -56,9 +56,12 @@ def write_atomic(dest: Path, data: bytes, *, mode: int = 0o644) -> None:
 
 
 def _locked_temp(dest: Path) -> tuple[int, str]:
-    import fcntl
     import tempfile
 
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no flock, and no cleaner either
+        return tempfile.mkstemp(dir=dest.parent, prefix=temp_name(dest), suffix=TEMP_SUFFIX)
     while True:
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=temp_name(dest), suffix=TEMP_SUFFIX)
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -70,9 +73,12 @@ def _locked_temp(dest: Path) -> tuple[int, str]:
 def remove_dead_temps(folder: str) -> list[str]:
     """Removes the temporary files of write_atomic in `folder` whose writer is gone (a killed
     process): those nobody holds the lock of. Returns their names."""
-    import fcntl
     import stat
 
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: a temporary file's owner cannot be told
+        return []
     removed: list[str] = []
     try:
         entries = [e for e in os.scandir(folder) if e.name.startswith(".") and e.name.endswith(TEMP_SUFFIX)]

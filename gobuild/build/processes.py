@@ -109,7 +109,10 @@ class Processes:
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     try:
-        os.killpg(proc.pid, signal.SIGKILL)  # the session leader's pid is its group id
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)  # the session leader's pid is its group id
+        else:  # pragma: no cover - Windows has no process groups to kill
+            proc.kill()
     except (ProcessLookupError, PermissionError):
         pass  # already gone
 

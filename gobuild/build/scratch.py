@@ -11,7 +11,6 @@ locked the same way (gobuild.files.remove_dead_temps).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
@@ -39,7 +38,7 @@ class Scratch:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             while True:
                 fd, lock = tempfile.mkstemp(dir=self.out_dir, prefix=PREFIX, suffix=LOCK_SUFFIX)
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                _lock(fd, wait=True)
                 if os.fstat(fd).st_nlink > 0:
                     break
                 os.close(fd)  # a cleaner took it for a dead build's: take another
@@ -77,9 +76,7 @@ def remove_leftovers(out_dir: Path) -> list[str]:
             fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        if not _lock(fd, wait=False):
             os.close(fd)
             continue  # a running build's
         try:
@@ -94,3 +91,16 @@ def remove_leftovers(out_dir: Path) -> list[str]:
         finally:
             os.close(fd)
     return removed
+
+
+def _lock(fd: int, *, wait: bool) -> bool:
+    """Takes the lock on fd; False when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: every scratch folder counts as in use
+        return wait
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError:
+        return False
+    return True

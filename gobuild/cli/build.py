@@ -147,6 +147,7 @@ def summary(result: BuildResult, out_dir: Path) -> str:
         built=result.compiled,
         from_cache=result.from_cache,
         up_to_date=result.up_to_date,
+        failed=len(result.failures),
     )
 
 
