@@ -30,6 +30,7 @@ _LIST_FIELDS = ("ImportPath,Dir,GoFiles,SFiles,EmbedPatterns,EmbedFiles,SysoFile
 _SOURCE_LISTS = ("GoFiles", "SFiles", "EmbedFiles", "SysoFiles")
 _IGNORED_LISTS = ("IgnoredGoFiles", "IgnoredOtherFiles")
 _GLOB = re.compile(r"[*?[\\]")
+MAX_REPLAYED_JSON = 4096  # a failed go list's stdout is shown when it is this short
 _DOWNLOADING = re.compile(r"^go: (downloading|finding|extracting) ")
 
 
@@ -82,7 +83,9 @@ def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) 
     argv += [t.function.package for t in targets]
     done = go.run(argv, cwd=settings.module_dir, env=go.env_for(settings))
     if done.returncode != 0:
-        raise BuildError("go list failed while reading build inputs", output=done.replay(stdout=False))
+        shown = done.replay() if len(done.stdout) <= MAX_REPLAYED_JSON else \
+            done.replay(stdout=False) + f"({len(done.stdout)} bytes of go list output on stdout not shown)\n"
+        raise BuildError("go list failed while reading build inputs", output=shown)
     try:
         packages = {p["ImportPath"]: p for p in _json_stream(done.stdout)}
     except (ValueError, KeyError, TypeError):
