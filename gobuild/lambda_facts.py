@@ -127,6 +127,7 @@ LAMBDA_ZIP_METHODS = (0, 8)
 # ─── gobuild's conventions ────────────────────────────────────────────────────────────
 
 MANIFEST_NAME = "gobuild.toml"
+MAX_MANIFEST_BYTES = 1 * MIB  # a manifest is refused, unread, above this (or if not a regular file)
 DEFAULT_OUT_DIR = "dist"
 DEFAULT_ARCHITECTURES = ("arm64",)
 DEFAULT_TAGS = ("lambda.norpc",)

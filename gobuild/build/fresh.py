@@ -21,9 +21,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gobuild.build.fingerprint import Inputs, State, fingerprint, list_inputs, load_key, load_state
+from gobuild.build.fingerprint import Inputs, State, fingerprint, load_key, load_state
+from gobuild.build.golist import list_inputs
 from gobuild.build.gotool import probe
 from gobuild.build.package import zip_timestamp
+from gobuild.build.processes import Processes
 from gobuild.errors import BuildError, StaleError
 from gobuild.manifest import Manifest
 from gobuild.plan import BuildSettings, Target, settings_for
@@ -62,7 +64,7 @@ def current_fingerprints(manifest: Manifest, targets: Iterable[Target], *, go_ve
             raise _unreadable(error) from None
         result[target.key] = Current(fingerprint=print_now, changed=_changed(recorded[0], state, before))
     if to_list:
-        go = probe(environ, next(iter(to_list)).module_dir)
+        go = probe(environ, next(iter(to_list)).module_dir, Processes())
         for settings, group in to_list.items():
             try:
                 listed = list_inputs(go, settings, group)
@@ -75,9 +77,13 @@ def current_fingerprints(manifest: Manifest, targets: Iterable[Target], *, go_ve
                                  f"go list printed something else than JSON ({error})",
                                  hint="run `gobuild build` to see Go's output") from None
             for target in group:
+                if target in listed.errors:
+                    raise StaleError(f"cannot compare {target.label} with the sources: go list cannot load it",
+                                     hint="run `gobuild build` to see Go's output", output=listed.errors[target])
                 try:
-                    print_now = fingerprint(target, settings, listed[target], state.hashes, go_version, epoch)
-                    changed = _changed(listed[target], state, before) if state.inputs(target) else ()
+                    inputs = listed.inputs[target]
+                    print_now = fingerprint(target, settings, inputs, state.hashes, go_version, epoch)
+                    changed = _changed(inputs, state, before) if state.inputs(target) else ()
                 except OSError as error:
                     raise _unreadable(error) from None
                 result[target.key] = Current(fingerprint=print_now, changed=changed)
