@@ -17,12 +17,13 @@ from __future__ import annotations
 import base64
 import json
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 API_VERSION = "2018-06-01"
@@ -34,6 +35,8 @@ RESPONSE_TOO_LARGE = "Function.ResponseSizeTooLarge"
 # An oversized body is read and dropped up to this size, so the runtime gets its 413.
 DISCARD_LIMIT = 64 * 1024 * 1024
 _MAX_CHUNK_LINE = 4096
+_READ_PIECE = 1 << 20
+_JOIN_TIMEOUT = 5.0  # seconds; a connection's thread ends as soon as its socket is shut
 _MAX_TRAILER_LINES = 100
 
 
@@ -139,11 +142,15 @@ def read_chunked(stream: ByteStream, limit: int) -> tuple[bytes, dict[str, str]]
         total += size
         if total > DISCARD_LIMIT:
             raise BodyError(f"body exceeds {limit} bytes", too_large=True)
-        chunk = stream.read(size)
-        if len(chunk) != size or stream.read(2) != b"\r\n":
+        # Read in pieces: a chunk may declare up to DISCARD_LIMIT bytes, and only `limit` are kept.
+        for offset in range(0, size, _READ_PIECE):
+            piece = stream.read(min(_READ_PIECE, size - offset))
+            if len(piece) != min(_READ_PIECE, size - offset):
+                raise BodyError("truncated chunk")
+            if total <= limit:
+                body += piece
+        if stream.read(2) != b"\r\n":
             raise BodyError("truncated chunk")
-        if total <= limit:
-            body += chunk
     trailers: dict[str, str] = {}
     for _ in range(_MAX_TRAILER_LINES):
         line = stream.readline(_MAX_CHUNK_LINE)
@@ -204,7 +211,8 @@ class RuntimeAPI:
         self._pending.put(invocation)
 
     def close(self) -> None:
-        """Stops serving and releases any /next call still waiting."""
+        """Stops serving, releases any /next call still waiting, closes every connection and
+        waits for the threads that served them: nothing of the server is left once it returns."""
         with self._lock:
             if self._closed:
                 return
@@ -212,6 +220,8 @@ class RuntimeAPI:
         self._pending.put(None)
         if self._thread.is_alive():
             self._server.shutdown()
+            self._thread.join()
+        self._server.close_connections()
         self._server.server_close()
 
     # Called by the handler threads.
@@ -242,8 +252,40 @@ class RuntimeAPI:
 
 
 class _Server(ThreadingHTTPServer):
+    """Serves each connection on a thread, and knows them all: close_connections() ends them."""
+
+    # Daemon threads, so that a bug can never keep gobuild from exiting; they are joined on close.
     daemon_threads = True
     api: RuntimeAPI
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                                  name="runtime-api-connection", daemon=True)
+        with self._connections_lock:
+            self._connections[request] = thread
+        thread.start()
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.pop(request, None)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Shuts every open connection and waits for the threads serving them to finish."""
+        with self._connections_lock:
+            open_now = list(self._connections.items())
+        for connection, _ in open_now:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)  # a thread reading it sees the end at once
+            except OSError:
+                pass  # already closed by the other side
+        for _, thread in open_now:
+            thread.join(timeout=_JOIN_TIMEOUT)
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A runtime killed mid-request leaves a broken connection: expected, and never printed.
