@@ -16,6 +16,13 @@ gobuild (and not even `signal`, whose enum import costs 20 ms), so a cold start 
   then "exit STATUS" (a wait status) once the bootstrap and everything it started are gone.
 - ENV_FD carries the bootstrap's environment as NAME=VALUE entries separated by NUL bytes. The
   reaper itself runs with an empty one, so nothing the zip sets (LD_LIBRARY_PATH) reaches it.
+
+Why a subreaper, and not a cgroup or a PID namespace: a cgroup needs root or a subtree that
+systemd delegated, and a PID namespace needs unprivileged user namespaces, which Docker's default
+seccomp profile and Ubuntu 24.04's AppArmor policy refuse; the subreaper works for any user on
+Linux 3.4+. And why a process of its own rather than gobuild itself: gobuild cannot tell an orphan
+re-parented to it from a child it started for another reason, while everything below the reaper
+is the function's.
 """
 
 from __future__ import annotations

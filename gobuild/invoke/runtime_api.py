@@ -23,8 +23,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
+
+from gobuild.invoke.chunked import DISCARD_LIMIT, BodyError, read_chunked
 
 API_VERSION = "2018-06-01"
 # What Lambda accepts from a runtime for one response: 6 MiB + 100 bytes (its error says so).
@@ -32,12 +34,7 @@ MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 ERROR_BODY_TRAILER = "Lambda-Runtime-Function-Error-Body"
 RESPONSE_TOO_LARGE = "Function.ResponseSizeTooLarge"
-# An oversized body is read and dropped up to this size, so the runtime gets its 413.
-DISCARD_LIMIT = 64 * 1024 * 1024
-_MAX_CHUNK_LINE = 4096
-_READ_PIECE = 1 << 20
-_JOIN_TIMEOUT = 5.0  # seconds; a connection's thread ends as soon as its socket is shut
-_MAX_TRAILER_LINES = 100
+_JOIN_TIMEOUT = 2.0  # seconds; a connection's thread ends as soon as its socket is shut
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,73 +95,6 @@ class InitFailed:
 
 
 RuntimeEvent = NextRequested | Responded | InvocationFailed | InitFailed
-
-
-class ByteStream(Protocol):
-    """What read_chunked needs: a buffered binary stream (a socket's rfile, a BytesIO)."""
-
-    def readline(self, size: int = -1, /) -> bytes: ...
-
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class BodyError(ValueError):
-    """A request body that is malformed or larger than allowed."""
-
-    def __init__(self, message: str, *, too_large: bool = False, drained: bool = False) -> None:
-        super().__init__(message)
-        self.too_large = too_large
-        self.drained = drained  # the whole body was read: the connection can serve another request
-
-
-def read_chunked(stream: ByteStream, limit: int) -> tuple[bytes, dict[str, str]]:
-    """Reads an HTTP/1.1 chunked body and its trailers; raises BodyError past `limit` bytes.
-
-    Go's client sends every Runtime API post chunked, because aws-lambda-go declares
-    trailers (an error met while streaming the body arrives as trailers). A body over the
-    limit is still read to its end (up to DISCARD_LIMIT), so the client can read the refusal.
-    """
-    body = bytearray()
-    total = 0
-    while True:
-        line = stream.readline(_MAX_CHUNK_LINE)
-        if not line.endswith(b"\n"):
-            raise BodyError("truncated chunk size line")
-        size_text = line.split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise BodyError(f"bad chunk size {size_text!r}") from None
-        if size < 0:
-            raise BodyError(f"bad chunk size {size_text!r}")
-        if size == 0:
-            break
-        total += size
-        if total > DISCARD_LIMIT:
-            raise BodyError(f"body exceeds {limit} bytes", too_large=True)
-        # Read in pieces: a chunk may declare up to DISCARD_LIMIT bytes, and only `limit` are kept.
-        for offset in range(0, size, _READ_PIECE):
-            piece = stream.read(min(_READ_PIECE, size - offset))
-            if len(piece) != min(_READ_PIECE, size - offset):
-                raise BodyError("truncated chunk")
-            if total <= limit:
-                body += piece
-        if stream.read(2) != b"\r\n":
-            raise BodyError("truncated chunk")
-    trailers: dict[str, str] = {}
-    for _ in range(_MAX_TRAILER_LINES):
-        line = stream.readline(_MAX_CHUNK_LINE)
-        if line in (b"\r\n", b"\n"):
-            if total > limit:
-                raise BodyError(f"body exceeds {limit} bytes", too_large=True, drained=True)
-            return bytes(body), trailers
-        if not line.endswith(b"\n"):
-            raise BodyError("truncated trailers")
-        name, sep, value = line.decode("latin-1").partition(":")
-        if not sep:
-            raise BodyError(f"bad trailer line {line!r}")
-        trailers[name.strip().lower()] = value.strip()
-    raise BodyError("too many trailer lines")
 
 
 def error_document(error_type: str, message: str) -> bytes:
@@ -276,16 +206,23 @@ class _Server(ThreadingHTTPServer):
         super().shutdown_request(request)
 
     def close_connections(self) -> None:
-        """Shuts every open connection and waits for the threads serving them to finish."""
+        """Ends every open connection and waits for the threads serving them to finish.
+
+        Reading ends first, so a thread waiting for a request or a body sees the end at once,
+        while one that is answering (a released /next gets its 503) can still finish writing.
+        """
         with self._connections_lock:
             open_now = list(self._connections.items())
-        for connection, _ in open_now:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)  # a thread reading it sees the end at once
-            except OSError:
-                pass  # already closed by the other side
-        for _, thread in open_now:
-            thread.join(timeout=_JOIN_TIMEOUT)
+        for how in (socket.SHUT_RD, socket.SHUT_RDWR):
+            for connection, thread in open_now:
+                if thread.is_alive():
+                    try:
+                        connection.shutdown(how)
+                    except OSError:
+                        pass  # already closed
+            deadline = time.monotonic() + _JOIN_TIMEOUT
+            for _, thread in open_now:
+                thread.join(timeout=max(deadline - time.monotonic(), 0))
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A runtime killed mid-request leaves a broken connection: expected, and never printed.

@@ -1,0 +1,92 @@
+"""A function's output is streamed to stderr as it comes, and gobuild's memory stays bounded.
+
+A bootstrap prints 1 GiB in 1 KiB lines inside its handler. gobuild must pass every byte on to
+stderr while it runs, keep only the documented tail in its --json result, and never hold more
+than a bounded amount: its peak resident memory (VmHWM, and the kernel's ru_maxrss from wait4,
+which also covers the reaper and the bootstrap) stays under 200 MB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from gobuild.invoke.logtail import MAX_LINE_BYTES, TAIL_LINES
+from tests.integration.test_invoke_session import run, script_zip
+
+MEMORY_BOUND_KB = 200 * 1024
+PRINTER = """
+LINE = b"x" * 1023 + b"\\n"
+BLOCK = LINE * 1024  # 1 MiB
+while True:
+    _, headers, event = call("invocation/next")
+    request = json.loads(event)
+    out = sys.stdout.buffer
+    for _ in range(request.get("megabytes", 0)):
+        out.write(BLOCK)
+    out.write(b"y" * request.get("long_line", 0) + b"\\n")
+    out.write(b"last line of the output\\n")
+    out.flush()
+    call("invocation/" + headers["Lambda-Runtime-Aws-Request-Id"] + "/response", b'"printed"')
+"""
+
+
+def peak_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    assert match, status
+    return int(match.group(1))
+
+
+def test_a_gigabyte_of_output_streams_through_bounded_memory(tmp_path: Path) -> None:
+    zip_path = script_zip(tmp_path, PRINTER)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gobuild", "invoke", str(zip_path), "--json", "--timeout", "900",
+         "-e", json.dumps({"megabytes": 1024})],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    out: list[bytes] = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read() if proc.stdout else b""))
+    reader.start()
+    total = lines = 0
+    tail = b""
+    gobuild_peak = 0
+    while chunk := proc.stderr.read1(1 << 20):
+        total += len(chunk)
+        lines += chunk.count(b"\n")
+        tail = (tail + chunk)[-8192:]
+        if not gobuild_peak and b"\nREPORT RequestId: " in tail:
+            gobuild_peak = peak_kb(proc.pid)  # all output handled, and gobuild still running
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    reader.join()
+    assert proc.returncode == 0, tail.decode(errors="replace")
+    # Every byte reached the sink: 1 GiB of function output, then the platform lines.
+    assert total > 1024**3 and lines > 1024 * 1024
+    assert b"\nlast line of the output\nEND RequestId: " in tail
+    # The result keeps only the tail, and says so.
+    (invocation,) = json.loads(out[0])["invocations"]
+    assert invocation["response"] == "printed"
+    logs = invocation["logs"]
+    assert len(logs) == TAIL_LINES + 1
+    assert re.fullmatch(r"\[gobuild\] \d+ earlier log lines \(\d+ characters\) not kept here: .*", logs[0])
+    assert logs[-3] == "last line of the output" and logs[-1].startswith("REPORT RequestId: ")
+    # Bounded memory: gobuild itself, and the largest of it, the reaper and the bootstrap.
+    assert 0 < gobuild_peak < MEMORY_BOUND_KB
+    assert usage.ru_maxrss < MEMORY_BOUND_KB
+
+
+def test_a_line_longer_than_the_limit_arrives_in_pieces(tmp_path: Path) -> None:
+    zip_path = script_zip(tmp_path, PRINTER)
+    length = MAX_LINE_BYTES * 2 + 10
+    (result,), lines = run(zip_path, [json.dumps({"long_line": length}).encode()])
+    assert result.ok, result.payload
+    pieces = [line for line in lines if line.startswith("y")]
+    assert [len(piece) for piece in pieces] == [MAX_LINE_BYTES, MAX_LINE_BYTES, 10]
+    assert "last line of the output" in result.logs
