@@ -1,6 +1,6 @@
 """The folder a session unpacks its zip into: made in TMPDIR, locked while in use, always removed.
 
-Each task root is `gobuild-invoke-*` in the temp folder, held with an exclusive flock(2) for as
+Each task root is `gobuild-task-*` in the temp folder, held with an exclusive flock(2) for as
 long as its session lives. The lock goes with the process that held it, however it ended, so a
 task root whose lock can be taken belongs to a run that was killed (SIGKILL, a power cut) and is
 removed by the next session instead of piling up.
@@ -17,22 +17,29 @@ import sys
 import tempfile
 from pathlib import Path
 
-PREFIX = "gobuild-invoke-"
+# Not the "gobuild-invoke-" of gobuild versions that took no lock: their live folders are left alone.
+PREFIX = "gobuild-task-"
+_ATTEMPTS = 100  # a fresh folder is lost to a cleaner only in a window of microseconds
 
 
 class TaskRootDir:
     """A fresh, locked, empty folder; `remove()` deletes it (whatever the zip put in it) and unlocks."""
 
     def __init__(self, parent: Path | None = None) -> None:
-        while True:
+        """Raises OSError when the temp folder does not allow it."""
+        for _ in range(_ATTEMPTS):
             path = tempfile.mkdtemp(prefix=PREFIX, dir=parent)
             try:
                 fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
             except FileNotFoundError:
                 continue  # a cleaner took it for a stale one before we could lock it
-            if _try_lock(fd) and _same_folder(fd, path):
+            # Where flock is not supported (some network file systems) the folder goes unlocked:
+            # no cleaner can lock it either, so none removes it.
+            if _lock(fd) is not False and _same_folder(fd, path):
                 break
             os.close(fd)
+        else:
+            raise OSError(f"no task root could be made and locked in {parent or tempfile.gettempdir()}")
         self.path = Path(path).resolve()
         self._fd: int | None = fd
 
@@ -61,7 +68,7 @@ def remove_stale(parent: Path | None = None) -> int:
         except OSError:
             continue
         try:
-            if _try_lock(fd) and _same_folder(fd, str(path)):
+            if _lock(fd) and _same_folder(fd, str(path)):
                 remove_tree(path)
                 removed += 1
         finally:
@@ -90,11 +97,14 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path, onerror=allow_and_retry)
 
 
-def _try_lock(fd: int) -> bool:
+def _lock(fd: int) -> bool | None:
+    """True: locked; False: another process holds it; None: this file system cannot lock."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except BlockingIOError:
         return False
+    except OSError:
+        return None
     return True
 
 

@@ -27,6 +27,7 @@ import dataclasses
 import math
 import secrets
 import stat
+import tempfile
 import threading
 import time
 import uuid
@@ -34,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from gobuild.errors import InvokeError
 from gobuild.invoke.inputs import InvokeTarget
 from gobuild.invoke.logtail import LogTail
 from gobuild.invoke.process import Environment, LogSink
@@ -84,7 +86,8 @@ class InvokeSession:
     """A local execution environment for one zip; invoke it as many times as needed.
 
     Entering unpacks the zip and checks the host can run its bootstrap (ToolError if
-    qemu is needed and missing). Leaving stops the process and deletes the task root.
+    qemu is needed and missing). Leaving stops the bootstrap and everything it started,
+    and deletes the task root, whatever happened before.
     """
 
     def __init__(
@@ -125,7 +128,11 @@ class InvokeSession:
         if stale:
             self.reporter.progress(self.task, f"removed {stale} task root{'s' if stale > 1 else ''} of killed runs")
         try:
-            self._root = TaskRootDir()
+            try:
+                self._root = TaskRootDir()
+            except OSError as error:
+                raise InvokeError(f"cannot make a task root in {tempfile.gettempdir()}: {error.strerror or error}",
+                                  hint="set TMPDIR to a writable folder") from None
             self._task_root = self._root.path
             unpack_zip(self.target.zip_path, self._task_root)
             self._check_interrupted()

@@ -194,3 +194,14 @@ def test_the_runtime_api_closes_every_connection_and_thread(accounting: Path) ->
     assert polling.recv(4096).startswith(b"HTTP/1.1 503 ")  # the poll was answered: shutting down
     kept.close()
     polling.close()
+
+
+def test_a_temp_folder_that_cannot_hold_a_task_root_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(not_a_folder))
+    with pytest.raises(InvokeError, match=f"^cannot make a task root in {not_a_folder}: Not a directory$"), \
+            session_for(script_zip(tmp_path, HANDLER)):
+        pass
