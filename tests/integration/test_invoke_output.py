@@ -37,10 +37,13 @@ while True:
 
 
 def peak_kb(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
+    """The process's peak resident memory so far; 0 once it has exited (a zombie has none)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
-    assert match, status
-    return int(match.group(1))
+    return int(match.group(1)) if match else 0
 
 
 def test_a_gigabyte_of_output_streams_through_bounded_memory(tmp_path: Path) -> None:
@@ -57,12 +60,14 @@ def test_a_gigabyte_of_output_streams_through_bounded_memory(tmp_path: Path) -> 
     total = lines = 0
     tail = b""
     gobuild_peak = 0
+    chunks = 0
     while chunk := proc.stderr.read1(1 << 20):
         total += len(chunk)
         lines += chunk.count(b"\n")
         tail = (tail + chunk)[-8192:]
-        if not gobuild_peak and b"\nREPORT RequestId: " in tail:
-            gobuild_peak = peak_kb(proc.pid)  # all output handled, and gobuild still running
+        chunks += 1
+        if chunks % 16 == 0:  # VmHWM only grows: a sample now and then, while gobuild runs
+            gobuild_peak = max(gobuild_peak, peak_kb(proc.pid))
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     reader.join()
