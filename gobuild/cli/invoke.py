@@ -148,7 +148,9 @@ class SignalStop:
 
     def __enter__(self) -> SignalStop:
         for signum in STOP_SIGNALS:
-            self._previous[signum] = signal.signal(signum, self._handle)
+            # An ignored signal stays ignored (nohup, `cmd &` in a script): the user asked for that.
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:

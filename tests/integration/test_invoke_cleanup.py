@@ -96,10 +96,10 @@ class Case:
         self.zip_path = script_zip(tmp_path, SPAWNER)
         self.env = {**os.environ, "TMPDIR": str(self.temp)}
 
-    def start(self, *events: str, timeout: float = 30) -> subprocess.Popen[str]:
+    def start(self, *events: str, timeout: float = 30, prefix: tuple[str, ...] = ()) -> subprocess.Popen[str]:
         flags = [flag for then in events for flag in ("-e", json.dumps({"then": then}))]
         return subprocess.Popen(
-            [sys.executable, "-m", "gobuild", "invoke", str(self.zip_path), "--json", "--timeout", str(timeout),
+            [*prefix, sys.executable, "-m", "gobuild", "invoke", str(self.zip_path), "--json", "--timeout", str(timeout),
              "--env", f"LEAK_MARK={self.mark}", *flags],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
@@ -171,6 +171,19 @@ def test_a_signal_ends_everything_and_exits_with_its_code(
     assert out == ""
     assert err.strip().splitlines()[-1] == word
     assert "Traceback" not in "".join(seen) + err
+    case.assert_nothing_left()
+
+
+def test_an_ignored_hangup_stays_ignored(tmp_path: Path) -> None:
+    case = Case(tmp_path)
+    proc = case.start("hang", timeout=6, prefix=("nohup",))
+    assert proc.stderr is not None
+    read_until(proc.stderr, "spawned")
+    proc.send_signal(signal.SIGHUP)
+    out, err = proc.communicate(timeout=60)
+    # It ran on to the function's timeout, as nohup asked, instead of stopping with 129.
+    assert proc.returncode == 1, err
+    assert json.loads(out)["invocations"][0]["error"]["errorType"] == "Sandbox.Timedout"
     case.assert_nothing_left()
 
 
