@@ -30,7 +30,9 @@ from gobuild.invoke.runtime_api import RuntimeAPI
 STOP_GRACE = 0.5  # seconds between SIGTERM and SIGKILL when a session ends
 REAPER = Path(__file__).with_name("reaper.py")
 _REAPER_MARGIN = 10.0  # seconds the reaper may take past the grace before it is killed itself
-_PUMP_WAIT = 2.0  # seconds to wait for the rest of the output once every writer is gone
+# Seconds without progress after which the log pump is no longer waited for: a slow stderr
+# still makes progress and is waited for, a stuck one or a writer out of the reaper's reach not.
+PUMP_IDLE = 2.0
 WAIT_SLICE = 0.25  # seconds: the longest the main thread blocks before a signal handler can run
 
 LogSink = Callable[[str], None]
@@ -134,10 +136,10 @@ class Environment:
                 self._memory = math.ceil(int(match.group(1)) / 1024)
         return self._memory
 
-    def sync_logs(self) -> None:
+    def sync_logs(self, *, cancelled: Callable[[], bool] = lambda: False) -> None:
         """Waits until everything the process wrote so far has reached the log sink."""
         if self._pump is not None:
-            self._pump.sync()
+            self._pump.sync(cancelled=cancelled)
 
     def stop(self, *, kill: bool) -> None:
         """Ends the bootstrap and everything it started (SIGKILL, or SIGTERM first with a short
@@ -195,6 +197,7 @@ class LogPump:
         self._abandoned = False
         self._closed = False
         self._buffer = b""
+        self._progress = time.monotonic()  # when a line last reached the sink (or bytes came)
         self._thread = threading.Thread(target=self._run, name="bootstrap-logs", daemon=True)
         self._thread.start()
 
@@ -233,6 +236,7 @@ class LogPump:
                     self._emit(self._buffer)
                     self._buffer = b""
                 return True
+            self._progress = time.monotonic()
             self._buffer += chunk
             *lines, self._buffer = self._buffer.split(b"\n")
             for line in lines:
@@ -247,26 +251,36 @@ class LogPump:
 
     def _emit(self, line: bytes) -> None:
         self._on_line(line.decode("utf-8", "replace").rstrip("\r"))
+        self._progress = time.monotonic()
 
-    def sync(self, timeout: float = 2.0) -> None:
+    def _stalled(self) -> bool:
+        return time.monotonic() - self._progress > PUMP_IDLE
+
+    def sync(self, *, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Returns once all that is in the pipe now has reached the sink, unless the pump stalls
+        (PUMP_IDLE) or `cancelled()` says to stop waiting."""
         with self._cond:
             if self._finished:
                 return
             self._requested += 1
             target = self._requested
             os.write(self._wake_write, b"x")
-            self._cond.wait_for(lambda: self._served >= target or self._finished, timeout)
+            self._progress = max(self._progress, time.monotonic())
+            while not (self._served >= target or self._finished or self._stalled() or cancelled()):
+                self._cond.wait(WAIT_SLICE)
 
     def close(self) -> None:
-        """Waits briefly for the rest of the output, then stops reading and releases the pipes."""
+        """Waits for the rest of the output while it flows, then stops reading and releases the pipes."""
         if self._closed:
             return
-        self._thread.join(timeout=_PUMP_WAIT)
+        self._progress = max(self._progress, time.monotonic())
+        while self._thread.is_alive() and not self._stalled():
+            self._thread.join(timeout=WAIT_SLICE)
         if self._thread.is_alive():
-            # A writer outside the reaper's reach keeps the pipe open: stop reading anyway.
+            # A writer outside the reaper's reach keeps the pipe open, or stderr takes nothing: stop.
             self._abandoned = True
             os.write(self._wake_write, b"x")
-            self._thread.join(timeout=_PUMP_WAIT)
+            self._thread.join(timeout=PUMP_IDLE)
         if not self._thread.is_alive():
             self._closed = True
             self._stream.close()

@@ -224,7 +224,7 @@ class InvokeSession:
                 raise Interrupted("the session was interrupted")
             memory = env.max_memory_mb()
             if isinstance(after, NextRequested):
-                env.sync_logs()
+                env.sync_logs(cancelled=lambda: self._interrupted)
             else:
                 env.stop(kill=True)
         else:

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+from gobuild.invoke.inputs import InvokeTarget, host_arch
 from gobuild.invoke.logtail import MAX_LINE_BYTES, TAIL_LINES
+from gobuild.invoke.results import InvokeSettings
+from gobuild.invoke.session import InvokeSession
 from tests.integration.test_invoke_session import run, script_zip
 
 MEMORY_BOUND_KB = 200 * 1024
@@ -95,3 +100,23 @@ def test_a_line_longer_than_the_limit_arrives_in_pieces(tmp_path: Path) -> None:
     pieces = [line for line in lines if line.startswith("y")]
     assert [len(piece) for piece in pieces] == [MAX_LINE_BYTES, MAX_LINE_BYTES, 10]
     assert "last line of the output" in result.logs
+
+
+def test_a_slow_log_sink_still_gets_each_line_in_its_own_invocation(tmp_path: Path) -> None:
+    zip_path = script_zip(tmp_path, PRINTER)
+    seen: list[str] = []
+
+    def slow_sink(line: str) -> None:  # a terminal or a pipe that takes each line slowly
+        time.sleep(0.003)
+        seen.append(line)
+
+    settings = InvokeSettings(host_arch=host_arch(platform.machine()), timeout=60)
+    target = InvokeTarget(zip_path=zip_path, function_name="fn")
+    with InvokeSession(target=target, settings=settings, log_sink=slow_sink) as session:
+        # 1,024 lines at 3 ms each: longer than the pump may sit idle, but it never is.
+        first, second = session.invoke(b'{"megabytes": 1}'), session.invoke(b"{}")
+    assert first.ok and second.ok and not second.cold_start
+    end = seen.index(f"END RequestId: {first.request_id}")
+    assert seen[end - 1] == "last line of the output"  # before END, not after it
+    assert seen.count("x" * 1023) == 1024
+    assert "last line of the output" in first.logs and first.logs.index("last line of the output") == len(first.logs) - 3

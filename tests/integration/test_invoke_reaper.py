@@ -91,6 +91,8 @@ def test_t_asks_first_then_kills_after_the_grace() -> None:
     with reaper(["/bin/sh", "-c", "sleep 600"], {}) as run:
         run.end_control(b"t")
     assert run.exit_code() == -15  # it ended when asked
-    with reaper(["/bin/sh", "-c", "trap '' TERM; while :; do sleep 1; done"], {}, grace=0.2) as run:
+    with reaper(["/bin/sh", "-c", "trap '' TERM; echo deaf; while :; do sleep 1; done"], {}, grace=0.2) as run:
+        assert run.proc.stdout is not None
+        assert run.proc.stdout.readline() == b"deaf\n"  # the trap is set: now ask
         run.end_control(b"t")
     assert run.exit_code() == -9  # it ignored the ask
