@@ -284,7 +284,7 @@ def test_unsafe_entries_write_nothing_outside(
 ) -> None:
     temp = tmp_path / "a" / "b"
     temp.mkdir(parents=True)
-    # The task root is a/b/gobuild-invoke-*; "../../etc/cron.d/evil" would land in a/etc.
+    # The task root is a/b/gobuild-task-*; "../../etc/cron.d/evil" would land in a/etc.
     proc = invoke(str(broken_zips_amd64["dotdot"]), env={**os.environ, "TMPDIR": str(temp)})
     assert proc.returncode == 1
     assert (

@@ -26,7 +26,7 @@ from gobuild.lambda_facts import MAX_EVENT_BYTES
 from gobuild.report import RecordingReporter
 
 
-def no_stdin() -> bytes:
+def no_stdin(limit: int) -> bytes:
     raise AssertionError("stdin must not be read")
 
 
@@ -37,7 +37,7 @@ def test_no_event_sends_an_empty_object(tmp_path: Path) -> None:
 def test_inline_json_file_and_stdin_keep_their_order(tmp_path: Path) -> None:
     (tmp_path / "event.json").write_text('{"item": "from file"}\n')
     payloads = parse_events(
-        ['{"item": "inline"}', "event.json", "-", "42"], read_stdin=lambda: b' ["stdin"] ', cwd=tmp_path
+        ['{"item": "inline"}', "event.json", "-", "42"], read_stdin=lambda limit: b' ["stdin"] ', cwd=tmp_path
     )
     assert payloads == (b'{"item": "inline"}', b'{"item": "from file"}', b'["stdin"]', b"42")
 
@@ -70,13 +70,28 @@ def test_invalid_json_in_a_file_names_the_file_and_line(tmp_path: Path) -> None:
 
 def test_stdin_is_read_once(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="only once"):
-        parse_events(["-", "-"], read_stdin=lambda: b"{}", cwd=tmp_path)
+        parse_events(["-", "-"], read_stdin=lambda limit: b"{}", cwd=tmp_path)
 
 
 def test_events_over_six_megabytes_are_refused(tmp_path: Path) -> None:
     big = json.dumps("x" * MAX_EVENT_BYTES)
     with pytest.raises(UsageError, match="6291456-byte limit"):
         parse_events([big], read_stdin=no_stdin, cwd=tmp_path)
+
+
+def test_an_endless_event_is_read_only_one_byte_past_the_limit(tmp_path: Path) -> None:
+    asked: list[int] = []
+
+    def endless_stdin(limit: int) -> bytes:
+        asked.append(limit)
+        return b"[" * limit  # as much as asked for: /dev/zero or `yes` behind the pipe
+
+    with pytest.raises(UsageError, match=r"^--event - \(standard input\): over the 6291456-byte limit"):
+        parse_events(["-"], read_stdin=endless_stdin, cwd=tmp_path)
+    assert asked == [MAX_EVENT_BYTES + 1]
+    (tmp_path / "huge.json").write_bytes(b" " * (MAX_EVENT_BYTES + 10))
+    with pytest.raises(UsageError, match=r"^--event huge\.json: over the 6291456-byte limit"):
+        parse_events(["huge.json"], read_stdin=no_stdin, cwd=tmp_path)
 
 
 def test_env_assignments_keep_the_last_value_and_allow_equals_signs() -> None:
