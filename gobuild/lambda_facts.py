@@ -121,6 +121,19 @@ ARM64_LEVEL_MAX = (8, 2)
 AWS_LAMBDA_GO = "github.com/aws/aws-lambda-go"
 # aws-lambda-go learned the Runtime API (what provided.* runtimes speak) in v1.18.0.
 RUNTIME_API_SINCE = (1, 18, 0)
+
+
+def predates_runtime_api(version: str) -> bool:
+    """Whether an aws-lambda-go version (v1.17.0, v1.18.0-rc1, v1.6.0+incompatible...) is older
+    than v1.18.0, so it cannot receive events on provided.* runtimes; False when not semver."""
+    import re
+
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?", version)
+    if match is None:
+        return False
+    release = tuple(int(match.group(i)) for i in (1, 2, 3))
+    # A pre-release of v1.18.0 comes before v1.18.0 itself.
+    return release < RUNTIME_API_SINCE or (release == RUNTIME_API_SINCE and match.group(4) is not None)
 # Lambda's unzipper reads only these compression methods: stored and Deflate.
 LAMBDA_ZIP_METHODS = (0, 8)
 

@@ -22,8 +22,8 @@ from gobuild.lambda_facts import (
     ARCHES,
     ARM64_LEVEL_MAX,
     AWS_LAMBDA_GO,
-    RUNTIME_API_SINCE,
     Arch,
+    predates_runtime_api,
 )
 
 # Dynamic loaders that exist in the provided.al2023 image, by GOARCH.
@@ -181,8 +181,7 @@ def _judge_go(info: BuildInfo, name: str, findings: FindingList) -> None:
 
 
 def _judge_lambda_go(version: str, info: BuildInfo, name: str, findings: FindingList) -> None:
-    parsed = _semver(version)
-    if parsed is not None and parsed < (*RUNTIME_API_SINCE, 1):
+    if predates_runtime_api(version):
         findings.add("GB303", f"{name} uses {AWS_LAMBDA_GO} {display(version)}, which predates the Lambda "
                      "Runtime API (v1.18.0): it cannot receive events on provided.al2023",
                      fix=f"go get {AWS_LAMBDA_GO}@latest, then rebuild", entry=name)
@@ -209,15 +208,3 @@ def _judge_cpu_level(info: BuildInfo, name: str, findings: FindingList) -> None:
                      f"arm64 host Lambda runs on, implements Armv8.2: it can crash with an illegal instruction",
                      fix=f"build with GOARM64=v8.0 (Go's default) or at most {top} ({top},lse,crypto matches "
                      "Graviton2)", entry=name)
-
-
-_SEMVER = re.compile(r"v(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
-
-
-def _semver(version: str) -> tuple[int, int, int, int] | None:
-    """(major, minor, patch, 1 for a release or 0 for a pre-release), or None if not semver."""
-    match = _SEMVER.fullmatch(version)
-    if match is None:
-        return None
-    major, minor, patch = (int(match.group(i)) for i in (1, 2, 3))
-    return major, minor, patch, 0 if match.group(4) else 1

@@ -67,10 +67,12 @@ from gobuild.invoke.taskroot import (
     exec_error,
     lambda_environment,
     log_stream_name,
+    old_lambda_go,
     runner_command,
     trace_id,
     unpack_zip,
 )
+from gobuild.lambda_facts import AWS_LAMBDA_GO
 from gobuild.report import NullReporter, Reporter
 
 ACCOUNT_ID = "012345678912"  # the account AWS's own emulator puts in function ARNs
@@ -149,6 +151,12 @@ class InvokeSession:
                 )
             if len(self._command) > 1:
                 self.reporter.progress(self.task, f"{found} bootstrap runs through {Path(self._command[0]).name}")
+            old = old_lambda_go(bootstrap)
+            if old:
+                self.reporter.warning(
+                    f"bootstrap uses {AWS_LAMBDA_GO} {old}, which predates the Lambda Runtime API (v1.18.0): it "
+                    "never asks for events, so it times out here as on Lambda; fix: "
+                    f"go get {AWS_LAMBDA_GO}@latest, then rebuild")
         except BaseException:
             self.close()
             raise

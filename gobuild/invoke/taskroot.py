@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from gobuild.check.buildinfo import read_buildinfo
 from gobuild.check.elf import ElfError, FileSource, parse_elf
 from gobuild.check.extract import extract_zip
 from gobuild.errors import GobuildError, InvokeError, ToolError, UsageError
-from gobuild.lambda_facts import HANDLER, UNZIPPED_LIMIT, Arch
+from gobuild.lambda_facts import AWS_LAMBDA_GO, HANDLER, UNZIPPED_LIMIT, Arch, predates_runtime_api
 
 FUNCTION_VERSION = "$LATEST"
 
@@ -46,6 +47,20 @@ def bootstrap_arch(path: Path) -> str | None:
             return parse_elf(FileSource(handle, os.fstat(handle.fileno()).st_size)).goarch or "unknown"
     except (OSError, ElfError):
         return None
+
+
+def old_lambda_go(path: Path) -> str | None:
+    """The aws-lambda-go version an ELF bootstrap was built with, when it predates the Runtime API
+    (v1.18.0): such a bootstrap never asks for events, so every invocation times out."""
+    try:
+        with open(path, "rb") as handle:
+            source = FileSource(handle, os.fstat(handle.fileno()).st_size)
+            info = read_buildinfo(source, parse_elf(source))
+    except (OSError, ElfError):
+        return None
+    module = info.dep(AWS_LAMBDA_GO) if info else None
+    version = module.effective_version if module else ""
+    return version if version and predates_runtime_api(version) else None
 
 
 def entrypoint_problem(path: Path) -> str | None:
@@ -120,6 +135,8 @@ def lambda_environment(
         "TZ": ":UTC",
         "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
         "LD_LIBRARY_PATH": f"/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{root}:{root}/lib:/opt/lib",
+        # Lambda has no instance metadata service; the host's may hand out its credentials.
+        "AWS_EC2_METADATA_DISABLED": "true",
     }
     env.update(user_env)
     return env

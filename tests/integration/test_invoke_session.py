@@ -22,6 +22,7 @@ from gobuild.errors import InvokeError
 from gobuild.invoke.inputs import InvokeTarget, host_arch
 from gobuild.invoke.results import InvocationResult, InvokeSettings
 from gobuild.invoke.session import InvokeSession
+from gobuild.report import RecordingReporter
 from tests.integration.fixtures_rie import arm64_runner
 
 ORDER = b'{"item": "x", "quantity": 2}'
@@ -207,8 +208,16 @@ def test_a_function_built_before_the_runtime_api_hangs_in_init(
         tmp_path / "old.zip",
         [ZipEntry(name="bootstrap", data=old_lambda_binary.read_bytes(), mode=0o755)],
     ).path
-    (result,), _ = run(zip_path, [b"{}"], timeout=0.5, init_timeout=0.5)
+    reporter = RecordingReporter()
+    settings = InvokeSettings(host_arch=host_arch(platform.machine()), timeout=0.5, init_timeout=0.5)
+    target = InvokeTarget(zip_path=zip_path, function_name="old")
+    with InvokeSession(target=target, settings=settings, log_sink=lambda line: None, reporter=reporter) as session:
+        result = session.invoke(b"{}")
     assert result.error_type == "Sandbox.Timedout"
+    # The user learns why before the timeout, with the fix.
+    (warning,) = reporter.warnings()
+    assert "aws-lambda-go v1.17.0, which predates the Lambda Runtime API" in warning
+    assert "go get github.com/aws/aws-lambda-go@latest" in warning
 
 
 def test_a_second_answer_for_one_request_is_refused(tmp_path: Path) -> None:

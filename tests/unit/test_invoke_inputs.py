@@ -169,6 +169,8 @@ def test_lambda_environment_has_what_lambda_sets_and_user_values_win(tmp_path: P
     assert env["AWS_LAMBDA_LOG_STREAM_NAME"] == "2026/01/02/[$LATEST]abc"
     assert env["TZ"] == "Europe/Paris" and env["X"] == "1"
     assert "HOME" not in env and "AWS_ACCESS_KEY_ID" not in env  # nothing leaks from the host
+    # Lambda has no instance metadata service: SDKs must not reach the host's for credentials.
+    assert env["AWS_EC2_METADATA_DISABLED"] == "true"
 
 
 def test_log_stream_and_trace_id_have_lambdas_shapes() -> None:
