@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ class Completed:
     output: str
 
     def replay(self) -> str:
-        return "$ " + " ".join(self.argv) + "\n" + self.output
+        return "$ " + shlex.join(self.argv) + "\n" + self.output  # quoted: it can be pasted
 
 
 def find_go(environ: Mapping[str, str]) -> str:
