@@ -8,6 +8,8 @@ first and never needs the version.
 
 from __future__ import annotations
 
+from functools import cache
+
 DISTRIBUTION = "gobuild"
 # What a checkout that was never installed reports (PEP 440: a local version of 0).
 UNKNOWN_VERSION = "0+unknown"
@@ -15,20 +17,17 @@ UNKNOWN_VERSION = "0+unknown"
 # The annotated gobuild.toml with every key, shipped as package data (`gobuild init --example`).
 EXAMPLE_MANIFEST = "data/gobuild.toml.example"
 
-_cached: list[str] = []
 
-
+@cache
 def version() -> str:
     """gobuild's version from the installed distribution's metadata."""
-    if not _cached:
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as distribution_version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as distribution_version
 
-        try:
-            _cached.append(distribution_version(DISTRIBUTION))
-        except PackageNotFoundError:
-            _cached.append(UNKNOWN_VERSION)
-    return _cached[0]
+    try:
+        return distribution_version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return UNKNOWN_VERSION
 
 
 def example_manifest() -> str:
