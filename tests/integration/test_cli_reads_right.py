@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,3 +178,10 @@ def test_a_failed_go_command_is_replayed_shell_quoted(project: Path) -> None:
     argv = shlex.split(replayed.lstrip()[2:])
     assert "-ldflags=-s -w" in argv  # one argument, as go received it
     assert argv[1] == "build" and argv[-1] == "./cmd/payments-lambda"
+
+
+def test_publish_counts_in_the_singular(project: Path, s3_server: Any, bucket: str, s3_env: dict[str, str]) -> None:
+    result = gobuild("publish", "-C", str(project), "--bucket", bucket, "--endpoint-url", s3_server.endpoint_url,
+                     "--only", "payments", env=s3_env)
+    assert result.returncode == 0, result.stderr
+    assert f"published 1 zip to s3://{bucket}: 1 uploaded, 0 already present;" in result.stderr
