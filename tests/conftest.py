@@ -14,6 +14,7 @@ pytest_plugins: list[str] = [
     "tests.integration.fixtures_s3",
     "tests.integration.fixtures_rie",
     "tests.integration.fixtures_gobinaries",
+    "tests.integration.fixtures_deploy",
 ]
 
 
