@@ -38,12 +38,28 @@ def read_terraform(path: Path, text: str, shown: str) -> list[FunctionDef]:
     try:
         document = hcl2.loads(text)
     except Exception as error:  # lark raises its own hierarchy; every kind has the same meaning
-        line = getattr(error, "line", None)
-        where = f"{shown}:{line}" if isinstance(line, int) and line > 0 else shown
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DefinitionError(f"{where}: invalid HCL: {reason}", hint="fix the file (terraform validate)") from None
+        raise DefinitionError(f"{_where(shown, error)}: invalid HCL: {_reason(error)}",
+                              hint="fix the file (terraform validate says more)") from None
     lines = text.splitlines()
     return [_Resource(name, body, lines, shown, path.parent).definition() for name, body in _lambdas(document)]
+
+
+def _where(shown: str, error: Exception) -> str:
+    line, column = getattr(error, "line", None), getattr(error, "column", None)
+    if not isinstance(line, int) or line < 1:
+        return shown
+    return f"{shown}:{line}" + (f":{column}" if isinstance(column, int) and column > 0 else "")
+
+
+def _reason(error: Exception) -> str:
+    """lark's first line without its own "at line N" (the place is already given)."""
+    token, char = getattr(error, "token", None), getattr(error, "char", None)
+    if token is not None:
+        text = str(token).strip()
+        return f"unexpected {text[:30]!r}" if text else "unexpected end of a value"
+    if isinstance(char, str):
+        return f"unexpected character {char!r}"
+    return (str(error).splitlines() or [type(error).__name__])[0][:120]
 
 
 def _lambdas(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

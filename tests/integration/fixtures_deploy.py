@@ -130,3 +130,10 @@ def line_of(path: Path, marker: str) -> int:
     lines = [i for i, line in enumerate(path.read_text().splitlines(), 1) if marker in line]
     assert len(lines) == 1, f"{marker!r} is on lines {lines} of {path}"
     return lines[0]
+
+
+def line_after(path: Path, start: str, marker: str) -> int:
+    """The first line holding `marker` after the line holding `start`."""
+    lines = path.read_text().splitlines()
+    begin = line_of(path, start)
+    return next(i for i, line in enumerate(lines, 1) if i > begin and marker in line)
