@@ -46,13 +46,17 @@ def check_command(
     region: Annotated[str | None, typer.Option("--region", help="AWS region for code in S3.")] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="AWS profile for code in S3.")] = None,
     jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, help="Functions checked at once.")] = 4,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Verify every zip again instead of reusing verdicts on unchanged ones.")] = False,
 ) -> None:
     """Check SAM, CloudFormation, Serverless and Terraform Lambda functions and their code
     before deploying: runtime dates, definition limits, and every zip through verify."""
     from gobuild.deploy import CheckOptions, check_deployment  # imported here: only check needs it
+    from gobuild.deploy.verdicts import default_path
 
     options = CheckOptions(today=run(lambda: _day(today)), endpoint_url=endpoint_url, region=region,
-                           profile=profile, base=Path.cwd(), jobs=jobs)
+                           profile=profile, base=Path.cwd(), jobs=jobs,
+                           verdicts=None if no_cache else default_path())
     result = run(lambda: check_deployment(paths or [], options))
     if as_json:
         print_json(result.to_dict(strict=strict))

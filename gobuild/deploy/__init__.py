@@ -20,6 +20,7 @@ from gobuild.deploy.judge import Verifier, judge
 from gobuild.deploy.model import CheckOptions, CheckResult, FunctionDef, FunctionResult
 from gobuild.deploy.resolve import Resolver
 from gobuild.deploy.s3code import S3Reader, S3Settings
+from gobuild.deploy.verdicts import VerdictCache
 from gobuild.report import NullReporter, Reporter
 
 __all__ = ["CheckOptions", "CheckResult", "FunctionResult", "check_deployment"]
@@ -38,7 +39,8 @@ def check_deployment(paths: Sequence[Path], options: CheckOptions,
     settings = S3Settings(endpoint_url=options.endpoint_url, region=options.region, profile=options.profile)
     with tempfile.TemporaryDirectory(prefix="gobuild-check-") as scratch:
         resolver = Resolver(base=options.base, scratch=Path(scratch), s3=S3Reader(settings, Path(scratch)))
-        verifier = Verifier()
+        cache = VerdictCache(options.verdicts) if options.verdicts else None
+        verifier = Verifier(cache=cache)
 
         def one(fn: FunctionDef) -> FunctionResult:
             task = f"{fn.name} ({fn.place})"
@@ -49,4 +51,6 @@ def check_deployment(paths: Sequence[Path], options: CheckOptions,
 
         with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
             results = tuple(pool.map(one, functions))
+        if cache:
+            cache.save()
     return CheckResult(functions=results, files=tuple(d.shown for d in definitions), today=options.today)

@@ -21,6 +21,7 @@ from gobuild.check.verify import Report, verify_zip
 from gobuild.deploy.model import Finding, FunctionDef, FunctionResult, Place, finding
 from gobuild.deploy.resolve import Resolved, Resolver
 from gobuild.deploy.rules import definition_findings, judge_runtime
+from gobuild.deploy.verdicts import VerdictCache
 from gobuild.lambda_facts import Arch
 
 Language = Literal["go", "not go", "unknown"]
@@ -33,18 +34,25 @@ DIRECT_UPLOAD_LIMIT = "GB004"
 class Verifier:
     """`gobuild verify` on each zip and architecture once, however many functions share it."""
 
-    def __init__(self, verify: Callable[[Path, str | None], Report] | None = None) -> None:
+    def __init__(self, verify: Callable[[Path, str | None], Report] | None = None, *,
+                 cache: VerdictCache | None = None) -> None:
         self._verify = verify or (lambda path, arch: verify_zip(path, arch=arch))
+        self.cache = cache
         self._lock = threading.Lock()
         self._reports: dict[tuple[Path, str | None], Report] = {}
 
-    def __call__(self, path: Path, arch: str | None) -> Report:
+    def __call__(self, path: Path, arch: str | None, *, remember: bool = False) -> Report:
+        """Verify's report; `remember` keeps it in the cache across runs (files that stay)."""
         key = (path, arch)
         with self._lock:
             if key in self._reports:
                 return self._reports[key]
-        # Two threads may verify the same zip at once; both get the same verdict.
-        report = self._verify(path, arch)
+        report = self.cache.get(path, arch) if remember and self.cache else None
+        if report is None:
+            # Two threads may verify the same zip at once; both get the same verdict.
+            report = self._verify(path, arch)
+            if remember and self.cache:
+                self.cache.put(path, arch, report)
         with self._lock:
             return self._reports.setdefault(key, report)
 
@@ -72,7 +80,7 @@ def judge(fn: FunctionDef, *, today: date, resolver: Resolver, verifier: Verifie
     result = replace(base, code=resolved.label, resolved=verdict.known and resolved.resolved)
     if resolved.zip is None:
         return replace(result, findings=tuple(findings))
-    report = verifier(resolved.zip, arch.goarch if arch else None)
+    report = verifier(resolved.zip, arch.goarch if arch else None, remember=resolved.local)
     language = _language(report)
     result = replace(result, language=language, go_version=report.go_version or "")
     if (verdict.custom or not verdict.known) and language != "go":

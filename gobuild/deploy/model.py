@@ -205,6 +205,7 @@ class CheckOptions:
     profile: str | None = None
     base: Path = field(default_factory=Path.cwd)  # paths are shown relative to this folder
     jobs: int = 4
+    verdicts: Path | None = None  # where verify's verdicts on local zips are remembered; None: nowhere
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -34,6 +34,7 @@ class Resolved:
     label: str = ""
     findings: tuple[Finding, ...] = ()
     resolved: bool = True
+    local: bool = False  # a zip the user keeps (not a scratch file): its verdict may be remembered
 
 
 class Resolver:
@@ -100,7 +101,8 @@ class Resolver:
         if not path.is_file():
             return Resolved(zip=None, findings=(finding(
                 "GB411", f"{self.shown(path)} is not a file", place=code.place, fix="point at the zip"),))
-        return Resolved(zip=path, label=self.shown(path), findings=tuple(self.changed_since_build(path, code.place)))
+        return Resolved(zip=path, label=self.shown(path), local=True,
+                        findings=tuple(self.changed_since_build(path, code.place)))
 
     def changed_since_build(self, path: Path, place: Place) -> list[Finding]:
         """A zip listed in artifacts.json that no longer holds what gobuild built."""
@@ -140,8 +142,8 @@ class Resolver:
         label = f"{self.shown(local)} (published as {entry.uri})"
         actual = code_sha256(local)
         if actual == entry.code_sha256:
-            return Resolved(zip=local, label=label)
-        return Resolved(zip=local, label=label, findings=(finding(
+            return Resolved(zip=local, label=label, local=True)
+        return Resolved(zip=local, label=label, local=True, findings=(finding(
             "GB415", f"published.json says {entry.uri} has CodeSha256 {entry.code_sha256}, but "
             f"{self.shown(local)} has {actual}: the stack would deploy another build than this one",
             place=place, fix="run `gobuild publish` (with the same --format) after `gobuild build`"),))

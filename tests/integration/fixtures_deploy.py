@@ -63,6 +63,12 @@ def _compile_c(source: str, out: Path) -> Path:
     return out
 
 
+@pytest.fixture(autouse=True)
+def _private_check_verdicts(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gobuild check` remembers verdicts in the user's cache folder: tests keep theirs apart."""
+    monkeypatch.setenv("GOBUILD_CHECK_CACHE", str(tmp_path_factory.mktemp("verdicts") / "verdicts.json"))
+
+
 @pytest.fixture(scope="session")
 def deploy_zips(tmp_path_factory: pytest.TempPathFactory, go_binaries: dict[tuple[str, str], Path],
                 host_arch: str) -> dict[str, Path]:
