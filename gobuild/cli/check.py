@@ -15,7 +15,7 @@ import typer
 
 from gobuild.cli.app import app, err_console, print_json, run
 from gobuild.errors import EXIT_FAILED, UsageError
-from gobuild.lambda_facts import RUNTIME_DATES, TARGET_RUNTIME
+from gobuild.lambda_facts import RUNTIME_DATES, TARGET_RUNTIME, Arch
 from gobuild.lines import plural
 
 if TYPE_CHECKING:
@@ -112,7 +112,8 @@ def render_table(result: CheckResult, console: Console, *, verbose: bool) -> Non
         if item.go_version:
             code += f" ({item.go_version})"
         table.add_row(f"[{style}]{STATUS_MARK[item.status]}[/]", escape(item.function.name),
-                      escape(str(item.function.place)), escape(runtime_text(item)), item.arch or "—", escape(code))
+                      escape(str(item.function.place)), escape(runtime_text(item)), lambda_arch(item) or "—",
+                      escape(code))
     console.print(table)
     for item in result.functions:
         findings = shown_findings(item, verbose=verbose)
@@ -126,8 +127,14 @@ def render_table(result: CheckResult, console: Console, *, verbose: bool) -> Non
 def describe(item: FunctionResult) -> str:
     if item.skipped:
         return item.skipped
-    facts = [runtime_text(item), item.arch, item.go_version, item.code]
+    facts = [runtime_text(item), lambda_arch(item), item.go_version, item.code]
     return "  ".join(fact for fact in facts if fact)
+
+
+def lambda_arch(item: FunctionResult) -> str:
+    """The architecture as the definition spells it (x86_64, arm64); JSON keeps Go's name."""
+    found = Arch.parse(item.arch) if item.arch else None
+    return found.lambda_name if found else item.arch
 
 
 def runtime_text(item: FunctionResult) -> str:
