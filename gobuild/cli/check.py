@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gobuild.cli.app import app, err_console, print_json, run
+from gobuild.cli.app import app, err_console, escape, print_json, run
 from gobuild.errors import EXIT_FAILED, UsageError
 from gobuild.lambda_facts import RUNTIME_DATES, TARGET_RUNTIME, Arch
 from gobuild.lines import plural
@@ -58,6 +58,9 @@ def check_command(
                            profile=profile, base=Path.cwd(), jobs=jobs,
                            verdicts=None if no_cache else default_path())
     result = run(lambda: check_deployment(paths or [], options))
+    if not as_json:
+        for warning in result.warnings:
+            err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if as_json:
         print_json(result.to_dict(strict=strict))
     elif not result.files:
@@ -86,8 +89,6 @@ def _day(text: str | None) -> date:
 
 def render_plain(result: CheckResult, console: Console, *, verbose: bool) -> None:
     """One line per function (status, name, where, runtime, arch, Go version, code), then its findings."""
-    from rich.markup import escape
-
     width = max(len(r.function.name) for r in result.functions) if result.functions else 0
     for item in result.functions:
         style = STATUS_STYLE[item.status]
@@ -100,7 +101,6 @@ def render_plain(result: CheckResult, console: Console, *, verbose: bool) -> Non
 
 def render_table(result: CheckResult, console: Console, *, verbose: bool) -> None:
     """A table of the functions, then each function's findings under its name."""
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
@@ -154,8 +154,6 @@ def shown_findings(item: FunctionResult, *, verbose: bool) -> list[Finding]:
 
 
 def finding_line(found: Finding) -> str:
-    from rich.markup import escape
-
     where = f"{escape(str(found.place))}: " if found.place else ""
     fix = f" [dim]— fix: {escape(found.fix)}[/]" if found.fix else ""
     style = SEVERITY_STYLE[found.severity]

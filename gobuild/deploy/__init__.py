@@ -21,7 +21,7 @@ from gobuild.deploy.model import CheckOptions, CheckResult, FunctionDef, Functio
 from gobuild.deploy.resolve import Resolver
 from gobuild.deploy.s3code import S3Reader, S3Settings
 from gobuild.deploy.verdicts import VerdictCache
-from gobuild.report import NullReporter, Reporter
+from gobuild.report import RecordingReporter, Reporter, TeeReporter
 
 __all__ = ["CheckOptions", "CheckResult", "FunctionResult", "check_deployment"]
 
@@ -33,7 +33,8 @@ def check_deployment(paths: Sequence[Path], options: CheckOptions,
     Raises DefinitionError (exit code 2) for a path that does not exist or a definition that
     cannot be read or parsed; everything about a function is a finding in the result.
     """
-    report = reporter or NullReporter()
+    recorder = RecordingReporter()
+    report: Reporter = TeeReporter(recorder, reporter) if reporter else recorder
     definitions = read_definitions(list(paths) or [options.base], base=options.base, reporter=report)
     functions = [fn for definition in definitions for fn in definition.functions]
     settings = S3Settings(endpoint_url=options.endpoint_url, region=options.region, profile=options.profile)
@@ -53,4 +54,5 @@ def check_deployment(paths: Sequence[Path], options: CheckOptions,
             results = tuple(pool.map(one, functions))
         if cache:
             cache.save()
-    return CheckResult(functions=results, files=tuple(d.shown for d in definitions), today=options.today)
+    return CheckResult(functions=results, files=tuple(d.shown for d in definitions), today=options.today,
+                       warnings=tuple(recorder.warnings()))

@@ -95,7 +95,11 @@ def _read(path: Path, shown: str, *, named: bool, reporter: Reporter) -> Definit
     text = _text(path, shown, named=named, reporter=reporter)
     if text is None or (not named and not mentions(text)):
         return None
-    return Definition(path=path, shown=shown, functions=tuple(reader(path, text, shown)))
+    try:
+        functions = reader(path, text, shown)
+    except RecursionError:  # a parser's own limit on nesting: the file is hostile, not a template
+        raise DefinitionError(f"{shown}: nested too deeply to be a deployment definition") from None
+    return Definition(path=path, shown=shown, functions=tuple(functions))
 
 
 def _text(path: Path, shown: str, *, named: bool, reporter: Reporter) -> str | None:

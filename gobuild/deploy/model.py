@@ -215,6 +215,7 @@ class CheckResult:
     functions: tuple[FunctionResult, ...]
     files: tuple[str, ...]
     today: date
+    warnings: tuple[str, ...] = ()  # files skipped while searching, and why
 
     def failed(self, *, strict: bool = False) -> bool:
         return any(result.failed(strict=strict) for result in self.functions)
@@ -227,5 +228,6 @@ class CheckResult:
         return {
             "ok": not self.failed(strict=strict), "strict": strict, "today": self.today.isoformat(),
             "files": list(self.files), "summary": {s: self.count(s) for s in statuses},
+            "warnings": list(self.warnings),
             "functions": [result.to_dict() for result in self.functions],
         }

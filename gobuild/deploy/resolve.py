@@ -46,7 +46,7 @@ class Resolver:
         self.s3 = s3
         self.outputs = OutputsFinder()
         self._lock = threading.Lock()
-        self._zipped: dict[Path, Path | str] = {}  # folder → its zip, or why it cannot be zipped
+        self._zipped: dict[Path, Path | tuple[str, str]] = {}  # folder → its zip, or (code, why not)
 
     def shown(self, path: Path) -> str:
         """A path as the user should read it: relative to where check runs, when inside it."""
@@ -124,13 +124,16 @@ class Resolver:
                     zip_folder(folder, dest)
                     self._zipped[folder] = dest
                 except FolderTooBig as error:
-                    self._zipped[folder] = f"{self.shown(folder)} holds {error}: Lambda unzips at most 250 MiB"
+                    self._zipped[folder] = ("GB417", f"{self.shown(folder)} holds {error}: Lambda unzips at most "
+                                            "250 MiB")
                 except OSError as error:
-                    self._zipped[folder] = f"cannot read {error.filename or folder}: {error.strerror or error}"
+                    unread = self.shown(Path(error.filename)) if error.filename else self.shown(folder)
+                    self._zipped[folder] = ("GB411", f"cannot read {unread}: {error.strerror or error}")
             zipped = self._zipped[folder]
-        if isinstance(zipped, str):
+        if isinstance(zipped, tuple):
+            code, message = zipped
             return Resolved(zip=None, label=label, findings=(finding(
-                "GB417", zipped, place=place, fix="point CodeUri at the function's own folder or zip"),))
+                code, message, place=place, fix="point CodeUri at the function's own folder or zip"),))
         return Resolved(zip=zipped, label=label)
 
     def published(self, entry: Published, outputs: Outputs, place: Place) -> Resolved:

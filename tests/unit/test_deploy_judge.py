@@ -182,3 +182,16 @@ def test_a_whole_check_in_process(tmp_path: Path) -> None:
     (script,) = result.functions
     assert script.language == "not go" and script.status == "ok" and "GB202" in [f.code for f in script.findings]
     assert result.files == ("template.yaml",) and not result.failed()
+
+
+def test_a_customer_managed_runtime_with_code_that_is_not_go_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "py.zip").write_bytes(b"zip")
+    arn = "arn:aws:lambda:eu-west-1:123456789012:runtime/python"
+    fn = function(tmp_path, CodeRef(kind="path", place=CODE_PLACE, path=tmp_path / "py.zip"),
+                  runtime=Value(text="custom", written="custom", place=FN_PLACE),
+                  runtime_config=Value(text=arn, written=arn, place=FN_PLACE))
+    skipped = judge(fn, today=TODAY, resolver=resolver(tmp_path),
+                    verifier=Verifier(lambda path, arch: report("GB101", go=False)))
+    assert skipped.status == "skipped" and "customer-managed runtime" in skipped.skipped
+    go = judge(fn, today=TODAY, resolver=resolver(tmp_path), verifier=Verifier(lambda path, arch: report("GB301")))
+    assert [f.code for f in go.findings] == ["GB406", "GB301"] and go.status == "ok"

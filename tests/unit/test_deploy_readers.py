@@ -223,3 +223,36 @@ def test_terraform_that_does_not_parse_names_its_line() -> None:
     with pytest.raises(DefinitionError) as caught:
         read_terraform(Path("/p/main.tf"), 'resource "aws_lambda_function" "x" {\n  runtime = \n}\n', "main.tf")
     assert caught.value.message.startswith("main.tf:2:") and caught.value.exit_code == 2
+
+
+def test_a_customer_managed_runtime_and_its_config() -> None:
+    text = (
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: custom\n"
+        "      RuntimeConfig:\n        RuntimeArn: arn:aws:lambda:eu-west-1:123456789012:runtime/go\n"
+        "        RuntimeAlias: stable\n      CodeUri: app.zip\n      Handler: bootstrap\n"
+    )
+    fn = read(text)["Fn"]
+    assert fn.runtime and fn.runtime.text == "custom"
+    assert fn.runtime_config and fn.runtime_config.text and fn.runtime_config.text.endswith(":runtime/go")
+    assert fn.runtime_config.place.line == 7
+
+
+def test_hostile_nesting_is_bad_input_not_a_crash(tmp_path: Path) -> None:
+    from gobuild.deploy.discover import read_definitions
+    from gobuild.report import RecordingReporter
+
+    deep_json = '{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": ' + "[" * 100_000
+    (tmp_path / "stack.json").write_text(deep_json + "]" * 100_000 + "}}}")
+    with pytest.raises(GobuildError) as caught:
+        read_definitions([Path("stack.json")], base=tmp_path, reporter=RecordingReporter())
+    assert caught.value.exit_code == 2 and caught.value.message.startswith("stack.json")
+
+
+def test_files_that_are_not_text_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    from gobuild.deploy.discover import read_definitions
+    from gobuild.report import RecordingReporter
+
+    (tmp_path / "template.yaml").write_bytes(b"\xff\xfe AWS::Lambda::Function \xff")
+    reporter = RecordingReporter()
+    assert read_definitions([tmp_path], base=tmp_path, reporter=reporter) == []
+    assert reporter.warnings() == ["skipped template.yaml is not UTF-8 text"]
