@@ -79,7 +79,12 @@ class Resolver:
         if code.kind == "s3" and code.bucket is not None and code.key is not None:
             return self.download(code.bucket, code.key, code.version, code.place)
         if code.kind == "path" and code.path is not None:
-            return self.local(fn, code)
+            try:
+                return self.local(fn, code)
+            except OSError as error:  # the zip exists but cannot be read (permissions, I/O)
+                return Resolved(zip=None, findings=(finding(
+                    "GB411", f"cannot read {self.shown(code.path)}: {error.strerror or error}", place=code.place,
+                    fix="make it readable, or fix the path"),))
         return Resolved(zip=None, resolved=False)
 
     def local(self, fn: FunctionDef, code: CodeRef) -> Resolved:
@@ -143,7 +148,12 @@ class Resolver:
         if local is None or not local.is_file():
             return self.download(entry.bucket, entry.key, entry.version_id, place, code_sha256=entry.code_sha256)
         label = f"{self.shown(local)} (published as {entry.uri})"
-        actual = code_sha256(local)
+        try:
+            actual = code_sha256(local)
+        except OSError as error:
+            return Resolved(zip=None, label=label, findings=(finding(
+                "GB411", f"cannot read {self.shown(local)}: {error.strerror or error}", place=place,
+                fix="make it readable, or run `gobuild build`"),))
         if actual == entry.code_sha256:
             return Resolved(zip=local, label=label, local=True)
         return Resolved(zip=local, label=label, local=True, findings=(finding(

@@ -81,7 +81,8 @@ def _dated(name: str, dates: RuntimeDates, runtime: Value, today: date) -> Findi
         return finding("GB402", f"Runtime {name} is supported: deprecated {_when(dates.deprecated, today)}, "
                        f"function creation blocked {dates.create_blocked}, updates blocked "
                        f"{dates.update_blocked}", place=runtime.place)
-    return finding("GB401", message, place=runtime.place, fix=MIGRATE_FIX)
+    fix = MIGRATE_FIX if name != TARGET_RUNTIME else "move to the OS-only runtime AWS names as its successor"
+    return finding("GB401", message, place=runtime.place, fix=fix)
 
 
 def _when(iso: str, today: date) -> str:

@@ -62,6 +62,8 @@ class S3Reader:
                 self._download(client, key, version, dest, code_sha256)
             except S3CodeError:
                 raise
+            except OSError as error:  # the scratch folder: a full disk, not the object's fault
+                raise S3CodeError(f"cannot store it: {error.strerror or error}") from None
             except GobuildError as error:
                 from gobuild.s3 import UnusableBucketError
 
