@@ -15,6 +15,7 @@ pytest_plugins: list[str] = [
     "tests.integration.fixtures_rie",
     "tests.integration.fixtures_gobinaries",
     "tests.integration.fixtures_package",
+    "tests.integration.fixtures_deploy",
 ]
 
 

@@ -25,6 +25,7 @@ MODULES = {
     "repack": "repack",
     "diff": "diff",
     "local-s3": "local_s3",
+    "check": "check",
 }
 # Root options that answer before any command runs: nothing to import for them.
 ANSWERED_AT_ROOT = ("--version", "--show-completion", "--install-completion")
