@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import TESTDATA
 
-
 # The example project: everything else under testdata/ is other tests' fixtures (projects of their own).
 EXAMPLE_FOLDERS = ("cmd", "internal", "config")
 
