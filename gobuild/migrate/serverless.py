@@ -9,6 +9,7 @@ same: `package.patterns` that leave bootstrap out, an aws-lambda-go too old for 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from gobuild.migrate.cfn import CUSTOM_RUNTIMES, GO_RUNTIME
 from gobuild.migrate.document import Document, Node
 from gobuild.migrate.functions import relative_path
 from gobuild.migrate.gocode import bootstrap_is_go
-from gobuild.migrate.locate import GENERIC_BINARIES
+from gobuild.migrate.locate import GENERIC_BINARIES, PACKAGE_FIX, Located, located_fix
 from gobuild.migrate.model import (
     DEFAULT_ARCH,
     ERROR,
@@ -33,7 +34,6 @@ from gobuild.migrate.model import (
     Notice,
     original_line,
 )
-from gobuild.migrate.sam_build import PACKAGE_REPLACEMENT
 from gobuild.migrate.workspace import Resolved, Workspace
 
 FILE_NAMES = ("serverless.yml", "serverless.yaml")
@@ -69,6 +69,13 @@ class _Function:
     @property
     def inherits_runtime(self) -> bool:
         return self.node.get("runtime") is None
+
+    def binary(self, folder: Path) -> Path | None:
+        """Where the old binary was (`handler: bin/orders` → <service>/bin/orders)."""
+        handler = self.node.get("handler")
+        if handler is None or not handler.is_plain_string or handler.value in GENERIC_BINARIES - {"main"}:
+            return None
+        return Path(os.path.normpath(folder / handler.value))
 
     def binary_names(self) -> tuple[str, ...]:
         handler = self.node.get("handler")
@@ -170,12 +177,12 @@ class _ServiceMigration:
             return False
         if self.options.build != "gobuild":
             return True
-        found = self.workspace.resolve(code=None, start=self.folder, names=function.binary_names())
+        found = self._resolve(function)
         if isinstance(found, Resolved):
             self.packages[function.name] = found
             return True
         self._notice(
-            function.key, f"{function.name}: not migrated: {found.problem}", PACKAGE_REPLACEMENT, ERROR
+            function.key, f"{function.name}: not migrated: {found.problem}", located_fix(found, PACKAGE_FIX), ERROR
         )
         return False
 
@@ -185,8 +192,12 @@ class _ServiceMigration:
             binary = self.folder / handler.value
             if bootstrap_is_go(binary.parent, (binary.name,)):
                 return True
-        found = self.workspace.resolve(code=None, start=self.folder, names=function.binary_names())
-        return isinstance(found, Resolved)
+        return isinstance(self._resolve(function), Resolved)
+
+    def _resolve(self, function: _Function) -> Resolved | Located:
+        return self.workspace.resolve(
+            code=None, start=self.folder, names=function.binary_names(), binary=function.binary(self.folder)
+        )
 
     def _migrate(self, function: _Function, moving: list[_Function], provider_moves: bool) -> None:
         assert function.runtime is not None
@@ -234,7 +245,7 @@ class _ServiceMigration:
     def _point_at_zip(self, function: _Function, arch: str) -> None:
         found = self.packages[function.name]
         goarch = GOARCH.get(arch, "amd64")
-        zip_path = relative_path(self.workspace.artifact(found.root, found.name, goarch), self.folder)
+        zip_path = relative_path(self.workspace.artifact(found.top, found.name, goarch), self.folder)
         self.functions.append(found.declaration(goarch=goarch, source=self.path, line=function.key.line))
         settings = function.node.get("package")
         if settings is None:

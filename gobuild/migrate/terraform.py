@@ -18,7 +18,7 @@ from gobuild.migrate import terraform_checks
 from gobuild.migrate.cfn import CUSTOM_RUNTIMES, GO_RUNTIME
 from gobuild.migrate.functions import relative_path
 from gobuild.migrate.hcl import Attribute, Block, HclFile, Token, parse_hcl, unquote
-from gobuild.migrate.locate import GENERIC_BINARIES
+from gobuild.migrate.locate import GENERIC_BINARIES, PACKAGE_FIX, located_fix
 from gobuild.migrate.model import (
     DEFAULT_ARCH,
     ERROR,
@@ -36,7 +36,6 @@ from gobuild.migrate.model import (
     line_end,
     original_line,
 )
-from gobuild.migrate.sam_build import PACKAGE_REPLACEMENT
 from gobuild.migrate.workspace import Resolved, Workspace
 
 RESOURCE_TYPE = terraform_checks.RESOURCE_TYPE
@@ -129,7 +128,7 @@ class _Migration:
                 self._notice(
                     site.block.opening,
                     f"{site.label}: not migrated: {located.problem}",
-                    PACKAGE_REPLACEMENT,
+                    located_fix(located, PACKAGE_FIX),
                     ERROR,
                 )
                 return 0
@@ -186,7 +185,7 @@ class _Migration:
         goarch = GOARCH.get(arch, "amd64")
         self.functions.append(found.declaration(goarch=goarch, source=self.path, line=site.block.opening.line))
         zip_path = "${path.module}/" + relative_path(
-            self.workspace.artifact(found.root, found.name, goarch), self.folder
+            self.workspace.artifact(found.top, found.name, goarch), self.folder
         )
         filename = site.get("filename")
         if filename is None or filename.path is None:

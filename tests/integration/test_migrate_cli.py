@@ -131,13 +131,13 @@ def test_a_whole_repository_at_once(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     again = migrate_cli("repo", "--build", "gobuild", "--check", cwd=tmp_path)
     assert "nothing to change;" in again.stdout
-    # What is left is reported: cfn-json has no Go module, and sam-makefile's DigestFunction
-    # keeps a BuildMethod next to its new zip.
+    # What is left is reported: cfn-json has no Go module. (sam-makefile's DigestFunction lost
+    # its BuildMethod with its folder: its code is gobuild's zip now.)
     assert again.returncode == 1
     assert [line.split(": error: ")[1].split(":")[0] for line in again.stdout.splitlines() if ": error: " in line] == [
         "ReceiverFunction",
-        "DigestFunction",
     ]
+    assert "BuildMethod" not in (tmp_path / "repo" / "sam-makefile" / "template.yaml").read_text()
     for case in ("sam-globals", "sam-shared-codeuri", "serverless"):
         assert (tmp_path / "repo" / case / "gobuild.toml").is_file()
 
