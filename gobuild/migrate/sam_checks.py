@@ -199,8 +199,8 @@ class _Checks:
         written = [b for b in builds if b.output.startswith(ARTIFACTS_DIR)]
         for build in written:
             if build.output_name != BOOTSTRAP:
-                where = (makefile.path, makefile.origin(build), build.output)
-                self.wrong_outputs.setdefault(where, []).append(f"build-{function.logical_id}")
+                written_at = (makefile.path, makefile.origin(build), build.output)
+                self.wrong_outputs.setdefault(written_at, []).append(f"build-{function.logical_id}")
         recipe = " ".join(text for _, text in makefile.recipe(f"build-{function.logical_id}") or ())
         if written or BOOTSTRAP in recipe or "gobuild build" in recipe:
             return
