@@ -10,6 +10,7 @@ into text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from gobuild.errors import UsageError
@@ -69,7 +70,7 @@ def migrate(paths: Sequence[Path], options: MigrateOptions) -> MigrationReport:
     check_options(options)
     files = find_files(paths)
     explicit = {absolute(path) for path in paths if absolute(path).is_file()}
-    workspace = Workspace()
+    workspace = Workspace(files=tuple(files))
     results = [
         result
         for path in files
@@ -99,6 +100,23 @@ def migrate_file(
     return FileResult(path=path, old_text=text, new_text=text, notices=notices) if notices else None
 
 
+def _grouped(notices: list[Notice]) -> list[Notice]:
+    """Notes that say the same thing about one file come once, at the first line, naming the
+    other lines (a config that repeats `runtime: go1.x` for every function)."""
+    groups: dict[tuple[Path, str, str, str], list[Notice]] = {}
+    for notice in notices:
+        groups.setdefault((notice.file, notice.message, notice.replacement, notice.level), []).append(notice)
+    result: list[Notice] = []
+    for group in groups.values():
+        lines = sorted({n.line for n in group})
+        first = group[0]
+        if len(lines) > 1:
+            shown = ", ".join(str(line) for line in lines[1:11]) + (", ..." if len(lines) > 11 else "")
+            first = replace(first, line=lines[0], message=f"{first.message} (also lines {shown})")
+        result.append(first)
+    return result
+
+
 def _assemble(results: list[FileResult], *, files_seen: int) -> MigrationReport:
     changes: list[Change] = []
     notices: list[Notice] = []
@@ -125,7 +143,7 @@ def _assemble(results: list[FileResult], *, files_seen: int) -> MigrationReport:
         return order.get(item.file, len(order)), str(item.file), item.line
 
     changes.sort(key=place)
-    notices = sorted(dict.fromkeys(notices), key=place)  # a go.mod note comes once
+    notices = _grouped(sorted(dict.fromkeys(notices), key=place))  # a go.mod note comes once
     to_make = [notice for notice in notices if notice.replacement]
     if to_make:
         steps.append(

@@ -81,7 +81,8 @@ class Workspace:
         self._below: dict[Path, tuple[Path, ...]] = {}
         self.tops: set[Path] = set()  # folders whose gobuild.toml this run adds to
         self.terraform_modules: dict[Path, Any] = {}  # folder → its aws_lambda_function blocks
-        self.terraform_calls: dict[Path, Any] = {}  # module folder → the module blocks calling it
+        self.terraform_folders: dict[Path, Any] = {}  # folder → its .tf files, parsed
+        self.terraform_calls: dict[Path, Any] | None = None  # module folder → its calls
 
     def index(self, root: Path) -> ModuleIndex:
         """The main packages of the module at `root`."""
