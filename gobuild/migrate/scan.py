@@ -115,16 +115,25 @@ def scan(*, path: Path, text: str) -> tuple[Notice, ...]:
     if not detectors or not any(hint in lowered for hint in ("go1", "go_1", "al2")):
         return tuple(sorted(notices, key=lambda n: n.line))
     lines = without_comments(text, code=code, python=path.suffix == ".py").split("\n")
-    found = [n for number, line in enumerate(lines, start=1) if (n := _runtime(path, text, number, line, detectors))]
+    written = text.split("\n")
+    found = [
+        n
+        for number, (line, as_is) in enumerate(zip(lines, written), start=1)
+        if (n := _runtime(path, text, number, line, as_is.rstrip("\r"), detectors))
+    ]
     notices += found
     if found and code:
-        notices += _code_names(path, lines)
+        notices += _code_names(path, lines, written)
     elif found:
-        notices += _cli_handlers(path, lines, {n.line for n in found})
+        notices += _cli_handlers(path, lines, written, {n.line for n in found})
     return tuple(sorted(notices, key=lambda n: n.line))
 
 
-def _runtime(path: Path, text: str, number: int, line: str, detectors: tuple[_Detector, ...]) -> Notice | None:
+def _runtime(
+    path: Path, text: str, number: int, line: str, written: str, detectors: tuple[_Detector, ...]
+) -> Notice | None:
+    """The note for an old runtime found in `line` (comments blanked); the fix is `written`,
+    the line as it is, with the finding replaced (a trailing comment stays)."""
     image = _BUNDLING_IMAGE.search(line)
     if image is not None:
         fix = _GO_IMAGE.get(path.suffix, "DockerImage.fromRegistry('golang:1')")
@@ -133,19 +142,22 @@ def _runtime(path: Path, text: str, number: int, line: str, detectors: tuple[_De
             line=number,
             message=f"{image.group(0)} (CDK) is the build image of an outdated runtime; bundle in "
             "an image that has Go, and write the binary as /asset-output/bootstrap",
-            replacement=line.replace(image.group(0), fix).strip(),
+            replacement=_splice(written, image, fix),
         )
     for detector in detectors:
         match = detector.pattern.search(line)
         if match is None:
             continue
-        replacement = detector.pattern.sub(detector.replacement, line).strip()
+        replacement = _splice(written, match, match.expand(detector.replacement))
         v1 = _V1_RUNTIME.search(line) if detector is _CODE[0] and _CDK_V1.search(text) else None
         if v1 is not None:  # CDK v1 has no constant for it: name the runtime
-            spelled = f"new {v1.group(1)}Runtime('{TARGET_RUNTIME}', {v1.group(1)}RuntimeFamily.OTHER)"
+            prefix = v1.group(1)
+            spelled = f"new {prefix}Runtime('{TARGET_RUNTIME}', {prefix}RuntimeFamily.OTHER)"
             if path.suffix == ".py":
-                spelled = f'{v1.group(1)}Runtime("{TARGET_RUNTIME}", {v1.group(1)}RuntimeFamily.OTHER)'
-            replacement = line.replace(v1.group(0), spelled).strip()
+                spelled = f'{prefix}Runtime("{TARGET_RUNTIME}", {prefix}RuntimeFamily.OTHER)'
+            replacement = _splice(written, v1, spelled)
+        if detector is _SHELL[0]:  # the same command's --handler goes with it
+            replacement = _CLI_HANDLER.sub(_bootstrap_handler, replacement)
         return Notice(
             file=path,
             line=number,
@@ -156,7 +168,15 @@ def _runtime(path: Path, text: str, number: int, line: str, detectors: tuple[_De
     return None
 
 
-def _code_names(path: Path, lines: list[str]) -> list[Notice]:
+def _splice(written: str, match: re.Match[str], new: str) -> str:
+    return (written[: match.start()] + new + written[match.end() :]).strip()
+
+
+def _bootstrap_handler(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{match.group(2)}{BOOTSTRAP}{match.group(2)}"
+
+
+def _code_names(path: Path, lines: list[str], written: list[str]) -> list[Notice]:
     """Beside an old runtime in a stack: each Go handler name and each bundling command
     that writes another binary than bootstrap."""
     notices: list[Notice] = []
@@ -169,8 +189,7 @@ def _code_names(path: Path, lines: list[str]) -> list[Notice]:
                     line=number,
                     message=f"handler {handler.group(3)!r} names the go1.x binary; "
                     f"{TARGET_RUNTIME} runs bootstrap",
-                    replacement=line.replace(handler.group(0), f"{handler.group(1)}{handler.group(2)}"
-                                             f"{BOOTSTRAP}{handler.group(2)}", 1).strip(),
+                    replacement=_splice(written[number - 1], handler, _bootstrap_handler(handler)),
                 )
             )
         output = _ASSET_OUTPUT.search(line)
@@ -181,13 +200,13 @@ def _code_names(path: Path, lines: list[str]) -> list[Notice]:
                     line=number,
                     message=f"the bundling command writes /asset-output/{output.group(2)}; the "
                     f"asset's zip must hold bootstrap for {TARGET_RUNTIME}",
-                    replacement=_ASSET_OUTPUT.sub(rf"\g<1>{BOOTSTRAP}", line).strip(),
+                    replacement=_splice(written[number - 1], output, f"{output.group(1)}{BOOTSTRAP}"),
                 )
             )
     return notices
 
 
-def _cli_handlers(path: Path, lines: list[str], runtime_lines: set[int]) -> list[Notice]:
+def _cli_handlers(path: Path, lines: list[str], written: list[str], runtime_lines: set[int]) -> list[Notice]:
     """In each command (lines joined by a trailing backslash) that sets an old runtime, a
     `--handler` other than bootstrap."""
     notices: list[Notice] = []
@@ -197,7 +216,7 @@ def _cli_handlers(path: Path, lines: list[str], runtime_lines: set[int]) -> list
         if line.rstrip().endswith("\\"):
             continue
         if runtime_lines.intersection(command):
-            for at in command:
+            for at in (n for n in command if n not in runtime_lines):
                 handler = _CLI_HANDLER.search(lines[at - 1])
                 if handler is not None and handler.group(3) != BOOTSTRAP:
                     notices.append(
@@ -206,7 +225,7 @@ def _cli_handlers(path: Path, lines: list[str], runtime_lines: set[int]) -> list
                             line=at,
                             message=f"--handler {handler.group(3)} (AWS CLI) names the go1.x binary; "
                             f"{TARGET_RUNTIME} runs bootstrap",
-                            replacement=_CLI_HANDLER.sub(rf"\g<1>\g<2>{BOOTSTRAP}\g<2>", lines[at - 1]).strip(),
+                            replacement=_splice(written[at - 1], handler, _bootstrap_handler(handler)),
                         )
                     )
         command = []
