@@ -9,6 +9,7 @@ into text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -71,12 +72,43 @@ def migrate(paths: Sequence[Path], options: MigrateOptions) -> MigrationReport:
     files = find_files(paths)
     explicit = {absolute(path) for path in paths if absolute(path).is_file()}
     workspace = Workspace(files=tuple(files))
-    results = [
-        result
-        for path in files
-        if (result := migrate_file(path, options, workspace, explicit=path in explicit))
-    ]
+    results: list[FileResult] = []
+    for path in files:
+        try:
+            result = migrate_file(path, options, workspace, explicit=path in explicit)
+        except TemplateSyntaxError as error:
+            skipped = _templated(path, error) if path not in explicit else None
+            if skipped is None:
+                raise
+            result = skipped
+        if result is not None:
+            results.append(result)
     return _assemble(results, files_seen=len(files))
+
+
+# What a file for a project generator (cookiecutter, Jinja, Helm, Go templates) holds.
+_TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|\{#")
+
+
+def _templated(path: Path, error: TemplateSyntaxError) -> FileResult | None:
+    """A file a folder walk found that does not parse because it is a template for a project
+    generator: skipped with a note, so one such file does not stop the run. None for any
+    other file that does not parse (that stops the run, naming it)."""
+    text = read_source(path, strict=False)
+    marker = _TEMPLATE_MARKERS.search(text) if text is not None else None
+    if text is None or (marker is None and "{{" not in str(path)):
+        return None
+    problem = error.message.removeprefix(f"{path}:")
+    at = re.match(r"(\d+)(?::\d+)?: ", problem)
+    line = int(at.group(1)) if at else text.count("\n", 0, marker.start()) + 1 if marker else 1
+    notice = Notice(
+        file=path,
+        line=line,
+        message="not migrated: a template for a project generator (`{{ }}`, `{% %}`), which does "
+        f"not parse until it is rendered ({problem[at.end() if at else 0 :]})",
+        replacement="run migrate on the generated project; name this file to see the error alone",
+    )
+    return FileResult(path=path, old_text=text, new_text=text, notices=(notice,))
 
 
 def migrate_file(

@@ -67,6 +67,30 @@ def _zip_holds_go(path: Path, names: tuple[str, ...]) -> bool:
     return False
 
 
+def zip_names(path: Path) -> tuple[str, ...] | None:
+    """The names in a zip's central directory (at most MAX_ZIP_ENTRIES); None when it is
+    missing, too large to be a Lambda zip, or not a zip."""
+    try:
+        if not path.is_file() or path.stat().st_size > ZIPPED_LIMIT * 5:
+            return None
+        with zipfile.ZipFile(path) as archive:
+            return tuple(info.filename for info in archive.infolist()[:MAX_ZIP_ENTRIES])
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError):
+        return None
+
+
+def prebuilt_zip_ready(path: Path) -> bool | None:
+    """Whether a prebuilt zip is known to hold bootstrap: True when it does, or when it is not
+    built yet but is named bootstrap.zip (zipped from a binary of that name); False when it
+    exists without one; None when nothing can be told."""
+    names = zip_names(path)
+    if names is not None:
+        return BOOTSTRAP in names
+    if path.name == f"{BOOTSTRAP}.zip" and not path.exists():
+        return True
+    return None
+
+
 def _bytes_are_go(data: bytes) -> bool:
     if not is_elf(data[:16]):
         return False

@@ -8,9 +8,11 @@ aws-lambda-go too old for provided.*.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from gobuild.lambda_facts import BOOTSTRAP, TARGET_RUNTIME
 from gobuild.migrate.functions import relative_path
+from gobuild.migrate.gocode import prebuilt_zip_ready
 from gobuild.migrate.hcl import Attribute, Block, HclFile, Token
 from gobuild.migrate.locate import module_root
 from gobuild.migrate.model import ERROR, HANDLER, INFO, Notice
@@ -123,7 +125,7 @@ class _Checks:
         )
 
     def _shared_zips(self) -> None:
-        for group in self.zips.values():
+        for path, group in self.zips.items():
             for site, filename in group:
                 others = [s.label for s, _ in group if s is not site]
                 if others:
@@ -134,12 +136,13 @@ class _Checks:
                         _ZIP_FIX,
                         ERROR,
                     )
-                else:
+                elif (ready := prebuilt_zip_ready(Path(path))) is not True:
                     self.note(
                         filename.name,
-                        f"{site.label}: its code is the prebuilt zip {filename.expression(self.hcl.text)}; "
-                        "it must hold the binary named bootstrap",
+                        f"{site.label}: its code is the prebuilt zip {filename.expression(self.hcl.text)}; it "
+                        + ("holds no bootstrap" if ready is False else "must hold the binary named bootstrap"),
                         "build it with `gobuild build`, or run `gobuild migrate --build gobuild`",
+                        ERROR if ready is False else INFO,
                     )
 
     def _unused_archives(self) -> None:
