@@ -51,8 +51,13 @@ from gobuild.migrate.workspace import Resolved, Workspace
 
 _MODULE_CALL = re.compile(r'^\s*module\s+"', re.MULTILINE)
 
+# A filename read from the archive_file that zipped the old binary.
+_ARCHIVE_OUTPUT = re.compile(r"data\.archive_file\.[A-Za-z0-9_-]+(?:\[\d+\])?\.output_path")
+
 _STEPS = {
     "gobuild": "Run `gobuild build` to write the zips filename now names, then `terraform plan`.",
+    "gobuild-s3": "Run `gobuild build` and `gobuild publish --format tfvars`, point s3_bucket and "
+    "s3_key at the published zips, then `terraform plan`.",
     "other": "Rebuild each function's zip so the binary inside is named bootstrap, "
     "then `terraform plan`.",
 }
@@ -86,7 +91,7 @@ class _Migration:
         self.module = module_folder(workspace, self.folder, current=hcl)
 
     def run(self) -> FileResult:
-        moved = 0
+        moved: list[str] = []  # the step each moved function needs
         for site in sites(self.hcl, self.workspace):
             runtime = site.get("runtime")
             if runtime is None:
@@ -95,7 +100,9 @@ class _Migration:
                 if not site.is_call:
                     self._note_expression(site.label, runtime)
                 continue
-            moved += self._migrate(site, runtime)
+            if self._migrate(site, runtime):
+                s3 = site.get("s3_bucket") is not None
+                moved.append("other" if self.options.build != "gobuild" else "gobuild-s3" if s3 else "gobuild")
         new_text = self.edits.apply()
         lines = LineIndex(self.text)
         self.notices += terraform_checks.check_file(
@@ -103,9 +110,7 @@ class _Migration:
             self.workspace,
             line_of=lambda offset: original_line(self.edits, lines, offset),
         )
-        steps = (
-            (_STEPS["gobuild" if self.options.build == "gobuild" else "other"],) if moved else ()
-        )
+        steps = tuple(_STEPS[m] for m in dict.fromkeys(moved))
         return FileResult(
             path=self.path,
             old_text=self.text,
@@ -226,7 +231,10 @@ class _Migration:
             self.workspace.artifact(found.top, found.name, goarch), self.folder
         )
         filename = site.get("filename")
-        if filename is None or local_path(filename, self.module) is None:
+        if filename is None or not (
+            local_path(filename, self.module) is not None
+            or _ARCHIVE_OUTPUT.fullmatch(filename.expression(self.text))
+        ):
             return
         self._replace_value(filename, filename.name.text, f'"{zip_path}"')
         digest = site.get("source_code_hash")

@@ -102,7 +102,7 @@ def parts(attribute: Attribute | None, folder: ModuleFolder) -> tuple[str, ...]:
     name such as `"${local.NAME}-${var.stage}"`, the NAME's value), and its own value."""
     if attribute is None:
         return ()
-    written = " ".join(token.text for token in attribute.value)
+    written = "".join(token.text for token in attribute.value)
     found = [
         value
         for scope, name in _REFERENCE.findall(written)
@@ -116,7 +116,7 @@ def variables_in(attribute: Attribute | None) -> tuple[str, ...]:
     """The input variables an attribute reads (`var.service_name` → service_name)."""
     if attribute is None:
         return ()
-    written = " ".join(token.text for token in attribute.value)
+    written = "".join(token.text for token in attribute.value)
     return tuple(dict.fromkeys(name for scope, name in _REFERENCE.findall(written) if scope == "var"))
 
 

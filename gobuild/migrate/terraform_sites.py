@@ -132,7 +132,7 @@ def archive_of(site: Site, folder: ModuleFolder) -> Block | None:
     if site.is_call:
         return None
     written = " ".join(
-        token.text for key in ("filename", "source_code_hash") if (a := site.get(key)) for token in a.value
+        "".join(token.text for token in a.value) for key in ("filename", "source_code_hash") if (a := site.get(key))
     )
     filename = local_path(site.get("filename"), folder)
     for block in folder.blocks("data", ARCHIVE):
