@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.unit.test_migrate_golden import needs_module_dir_manifests
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "testdata" / "realworld"
 MIGRATE = ("migrate", ".", "--build", "gobuild", "--write")
@@ -55,7 +57,22 @@ CASES = {
         ("init", "--arch", "amd64"), "hello", {"name": "gopher"}, {"function": "hello", "greeting": "gopher"}
     ),
     "multi-binary-zip": Case(MIGRATE, "reserve", {"sku": "A-1"}, {"function": "reserve", "reserved": "A-1"}),
+    # The Makefile says bin/api/auth/signin is built from handler/auth/login.
+    "serverless-makefile-paths": Case(
+        MIGRATE, "login", {"user": "ada"}, {"function": "login", "session": "ada"}
+    ),
+    # One Terraform module per service, its code in S3: one function per call.
+    "terraform-reused-module": Case(
+        MIGRATE,
+        "deposit",
+        {"account": "42"},
+        {"function": "deposit", "credited": "42"},
+        notes=("aws_lambda_function.default (a function for each of 2 calls",),
+    ),
+    # One Go module per function, built by SAM's makefile targets; no go.mod at the root.
+    "sam-makefile-modules": Case(MIGRATE, "quotes", {"symbol": "GO"}, {"function": "quotes", "quoted": "GO"}),
 }
+ONE_MODULE_PER_FUNCTION = {"sam-makefile-modules"}
 
 
 def gobuild(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -74,14 +91,15 @@ def project(case: str, tmp_path: Path) -> Path:
     shutil.copytree(CORPUS / case, folder)
     go = shutil.which("go")
     assert go is not None, "the Go toolchain is required (install go)"
-    download = subprocess.run(
-        [go, "mod", "download"],
-        cwd=folder,
-        env={**os.environ, "GOFLAGS": "-mod=readonly", "GOTOOLCHAIN": "local"},
-        capture_output=True, text=True, timeout=600, check=False,
-    )
-    if download.returncode != 0:
-        pytest.fail(f"{case}: go mod download failed; the Go module proxy must serve it:\n{download.stderr}")
+    for gomod in sorted(folder.rglob("go.mod")):  # every module of the project
+        download = subprocess.run(
+            [go, "mod", "download"],
+            cwd=gomod.parent,
+            env={**os.environ, "GOFLAGS": "-mod=readonly", "GOTOOLCHAIN": "local"},
+            capture_output=True, text=True, timeout=600, check=False,
+        )
+        if download.returncode != 0:
+            pytest.fail(f"{case}: go mod download failed; the Go module proxy must serve it:\n{download.stderr}")
     return folder
 
 
@@ -89,7 +107,13 @@ def zips(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in (folder / "dist").glob("*.zip"))
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, marks=[needs_module_dir_manifests] if case in ONE_MODULE_PER_FUNCTION else [])
+        for case in sorted(CASES)
+    ],
+)
 def test_a_project_migrates_builds_verifies_and_runs(case: str, tmp_path: Path) -> None:
     spec = CASES[case]
     folder = project(case, tmp_path)
