@@ -108,12 +108,16 @@ def module_functions(folder: Path, workspace: Workspace) -> list[Block]:
 
 
 def callers(site: Site, hcl: HclFile, workspace: Workspace) -> list[Call]:
-    """The calls of the module that holds a resource site whose function_name is made of the
-    module's inputs (`"${var.service_name}-..."`): each call is a function of its own. A
-    function named without inputs is one program, whichever environment calls it."""
-    if site.is_call or not variables_in(site.get("function_name")):
+    """The calls of the module that holds a resource site, when its function_name is made of
+    an input the calls set to different names (`service_name = "orders"`): each call is then a
+    function of its own. A function named otherwise is one program, whoever calls it."""
+    inputs = variables_in(site.get("function_name"))
+    if site.is_call or not inputs:
         return []
-    return module_calls(workspace, hcl.path.parent)
+    calls = module_calls(workspace, hcl.path.parent)
+    named = [name for name in inputs if any(call.literal(name) for call in calls)]
+    values = {tuple(call.literal(name) for name in named) for call in calls}
+    return calls if named and (len(calls) == 1 or len(values) > 1) else []
 
 
 @dataclass(frozen=True, kw_only=True)
