@@ -18,7 +18,7 @@ from gobuild.migrate.locate import module_root
 from gobuild.migrate.model import ERROR, HANDLER, INFO, Notice
 from gobuild.migrate.terraform_refs import local_path, module_folder, references, variables_in
 from gobuild.migrate.terraform_sites import ARCHIVE, CodeHints, Site, callers, hints, sites
-from gobuild.migrate.workspace import Workspace
+from gobuild.migrate.workspace import Resolved, Workspace
 
 _ZIP_FIX = "give each function its own zip: `gobuild migrate --build gobuild` points each at dist/<name>-<arch>.zip"
 
@@ -91,6 +91,10 @@ class _Checks:
         where = key or bucket
         whose = site.label
         name = '"<name>"'
+        code = hints(site, self.module)
+        found = self.workspace.resolve(code=code.code, start=self.hcl.path.parent, names=code.names, binary=code.binary)
+        if isinstance(found, Resolved):
+            name = f'"{found.name}"'
         if calls:
             whose = f"{site.label} (a function for each of {len(calls)} calls: " + ", ".join(
                 f"module.{c.label}" for c in calls[:4]
