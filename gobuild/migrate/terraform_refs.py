@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gobuild.migrate.hcl import Attribute, Block, HclFile, parse_hcl, unquote
 from gobuild.migrate.inputs import read_source
+from gobuild.migrate.model import RefusedInput, TemplateSyntaxError
 from gobuild.migrate.workspace import Workspace
 
 _PATH_MODULE = "${path.module}"
@@ -56,9 +57,9 @@ def module_folder(workspace: Workspace, path: Path, current: HclFile | None = No
     if folder not in cache:
         files: list[HclFile] = []
         for tf in sorted(folder.glob("*.tf")) if folder.is_dir() else []:
-            text = read_source(tf, strict=False)
-            if text is not None:
-                files.append(parse_hcl(text, tf))
+            parsed = _parsed(tf)
+            if parsed is not None:
+                files.append(parsed)
         cache[folder] = ModuleFolder(path=folder, files=tuple(files))
     found: ModuleFolder = cache[folder]
     if current is not None:  # the edited text of the file being migrated wins
@@ -143,10 +144,9 @@ def module_calls(workspace: Workspace, folder: Path) -> list[Call]:
         for path in workspace.files:
             if path.suffix != ".tf":
                 continue
-            text = read_source(path, strict=False)
-            if text is None or "module" not in text or "source" not in text:
+            hcl = _parsed(path, needs=("module", "source"))
+            if hcl is None:
                 continue
-            hcl = parse_hcl(text, path)
             for block in hcl.blocks:
                 source = block.attributes.get("source") if block.kind == "module" else None
                 local = source.literal if source is not None else None
@@ -156,6 +156,18 @@ def module_calls(workspace: Workspace, folder: Path) -> list[Call]:
         workspace.terraform_calls = index
     calls: list[Call] = workspace.terraform_calls.get(Path(os.path.abspath(folder)), [])
     return calls
+
+
+def _parsed(path: Path, needs: tuple[str, ...] = ()) -> HclFile | None:
+    """A .tf file read for what it tells about others; None when it cannot be read or parsed
+    (migrating the file itself reports why)."""
+    try:
+        text = read_source(path, strict=False)
+        if text is None or not all(word in text for word in needs):
+            return None
+        return parse_hcl(text, path)
+    except (RefusedInput, TemplateSyntaxError):
+        return None
 
 
 def references(folder: ModuleFolder, kind: str, label: str) -> bool:

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gobuild.lambda_facts import TARGET_RUNTIME, function_of_artifact
-from gobuild.migrate.hcl import Attribute, Block, HclFile, parse_hcl, unquote
-from gobuild.migrate.inputs import read_source
+from gobuild.migrate.hcl import Attribute, Block, HclFile, unquote
 from gobuild.migrate.locate import GENERIC_BINARIES
 from gobuild.migrate.terraform_refs import (
     Call,
     ModuleFolder,
     local_path,
     module_calls,
+    module_folder,
     parts,
     variables_in,
 )
@@ -92,19 +92,7 @@ def passed_variable(attribute: Attribute | None) -> str | None:
 
 def module_functions(folder: Path, workspace: Workspace) -> list[Block]:
     """The aws_lambda_function blocks of a local module's .tf files."""
-    folder = Path(folder).resolve()
-    if folder not in workspace.terraform_modules:
-        blocks: list[Block] = []
-        workspace.terraform_modules[folder] = blocks  # a module that calls itself stops here
-        for path in sorted(folder.glob("*.tf")) if folder.is_dir() else []:
-            text = read_source(path, strict=False)
-            if text is not None and RESOURCE_TYPE in text:
-                blocks += [
-                    b for b in parse_hcl(text, path).blocks
-                    if b.kind == "resource" and b.labels[:1] == (RESOURCE_TYPE,)
-                ]
-    result: list[Block] = workspace.terraform_modules[folder]
-    return result
+    return module_folder(workspace, Path(folder).resolve()).blocks("resource", RESOURCE_TYPE)
 
 
 def callers(site: Site, hcl: HclFile, workspace: Workspace) -> list[Call]:

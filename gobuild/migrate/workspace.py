@@ -25,7 +25,7 @@ from gobuild.migrate.locate import (
     per_file_problem,
 )
 from gobuild.migrate.makerules import MAKEFILE_NAMES, GoBuild, Makefile, parse_makefile
-from gobuild.migrate.model import ERROR, ManifestFunction, Notice, TemplateSyntaxError
+from gobuild.migrate.model import ERROR, ManifestFunction, Notice, RefusedInput, TemplateSyntaxError
 
 # The fix for an aws-lambda-go that predates the Runtime API, as the user types it.
 LAMBDA_GO_FIX = f"go get {AWS_LAMBDA_GO}@latest"
@@ -80,7 +80,6 @@ class Workspace:
         self._makefiles: dict[Path, tuple[Makefile, ...]] = {}
         self._below: dict[Path, tuple[Path, ...]] = {}
         self.tops: set[Path] = set()  # folders whose gobuild.toml this run adds to
-        self.terraform_modules: dict[Path, Any] = {}  # folder → its aws_lambda_function blocks
         self.terraform_folders: dict[Path, Any] = {}  # folder → its .tf files, parsed
         self.terraform_calls: dict[Path, Any] | None = None  # module folder → its calls
 
@@ -176,7 +175,10 @@ class Workspace:
         if folder not in self._makefiles:
             found: list[Makefile] = []
             for name in MAKEFILE_NAMES:
-                text = read_side_file(folder / name) if (folder / name).is_file() else None
+                try:
+                    text = read_side_file(folder / name) if (folder / name).is_file() else None
+                except (RefusedInput, TemplateSyntaxError):
+                    continue  # read for hints only: one that cannot be read gives none
                 if text is not None:
                     found.append(parse_makefile(folder / name, text))
             self._makefiles[folder] = tuple(found)

@@ -242,3 +242,15 @@ def test_gobuild_points_an_archive_file_function_at_its_zip(filename: str, tmp_p
     assert 'source_code_hash = filebase64sha256("${path.module}/../dist/greeter-amd64.zip")' in after
     [note] = report.notices  # the archive_file is left, and said to be unused
     assert (note.line, note.message.split(" is ")[0]) == (1, "data.archive_file.greeter")
+
+
+def test_a_makefile_that_cannot_be_read_gives_no_hint_and_stops_nothing(tmp_path: Path) -> None:
+    module(tmp_path, "functions/orders")
+    (tmp_path / "Makefile").write_bytes(b"build:\n\tgo build -o bin/orders ./functions/\xff\n")
+    (tmp_path / "GNUmakefile").write_bytes(b"#" * (1024 * 1024 + 1))
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: go1.x\nfunctions:\n  orders:\n    handler: bin/orders\n"
+    )
+    report = migrate([tmp_path / "serverless.yml"], MigrateOptions(build="gobuild"))
+
+    assert 'package = "./functions/orders"' in manifest_of(report)  # found by its name instead
