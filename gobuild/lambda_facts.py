@@ -106,15 +106,41 @@ RUNTIME_DATES = {
 # ─── provided.al2023's system ─────────────────────────────────────────────────────────
 
 AL2023_GLIBC = (2, 34)
+# Shared libraries every provided.al2023 image has, by DT_NEEDED name: glibc 2.34's own
+# libraries and loaders (the AL2023 user guide, "glibc, gcc and binutils"), and libgcc_s, which
+# every Rust binary cargo-lambda builds for provided.al2023 links (aws/aws-lambda-builders#640).
+# libstdc++ and the rest are left out until the image is shown to ship them: unknown is an error.
+AL2023_LIBRARIES = (
+    "ld-linux-aarch64.so.1", "ld-linux-x86-64.so.2", "libanl.so.1", "libc.so.6", "libdl.so.2",
+    "libgcc_s.so.1", "libm.so.6", "libpthread.so.0", "libresolv.so.2", "librt.so.1", "libutil.so.1",
+)  # fmt: skip
+# Lambda's x86_64 fleet does not promise AVX2 (x86-64-v3); GOAMD64 above this may crash there.
+AMD64_LEVEL_MAX = "v2"
+# Graviton2, the oldest arm64 host Lambda runs on, implements Armv8.2 (with LSE and crypto).
+ARM64_LEVEL_MAX = (8, 2)
 AWS_LAMBDA_GO = "github.com/aws/aws-lambda-go"
 # aws-lambda-go learned the Runtime API (what provided.* runtimes speak) in v1.18.0.
 RUNTIME_API_SINCE = (1, 18, 0)
+
+
+def predates_runtime_api(version: str) -> bool:
+    """Whether an aws-lambda-go version (v1.17.0, v1.18.0-rc1, v1.6.0+incompatible...) is older
+    than v1.18.0, so it cannot receive events on provided.* runtimes; False when not semver."""
+    import re
+
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?", version)
+    if match is None:
+        return False
+    release = tuple(int(match.group(i)) for i in (1, 2, 3))
+    # A pre-release of v1.18.0 comes before v1.18.0 itself.
+    return release < RUNTIME_API_SINCE or (release == RUNTIME_API_SINCE and match.group(4) is not None)
 # Lambda's unzipper reads only these compression methods: stored and Deflate.
 LAMBDA_ZIP_METHODS = (0, 8)
 
 # ─── gobuild's conventions ────────────────────────────────────────────────────────────
 
 MANIFEST_NAME = "gobuild.toml"
+MAX_MANIFEST_BYTES = 1 * MIB  # a manifest is refused, unread, above this (or if not a regular file)
 DEFAULT_OUT_DIR = "dist"
 DEFAULT_ARCHITECTURES = ("arm64",)
 DEFAULT_TAGS = ("lambda.norpc",)

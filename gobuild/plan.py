@@ -7,6 +7,7 @@ binaries would get the same name (`cmd/a/lambda`, `cmd/b/lambda`) go to differen
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,10 +52,11 @@ class BuildSettings:
     env: tuple[tuple[str, str], ...]
     trimpath: bool
     buildvcs: bool
+    workfile: Path | None = None  # the go.work Go uses (GOWORK), or None for GOWORK=off
 
     def as_record(self) -> dict[str, object]:
         """The settings as written to artifacts.json (no absolute paths)."""
-        return {
+        record: dict[str, object] = {
             "goos": "linux",
             "goarch": self.arch,
             "cgo_enabled": "0",
@@ -64,6 +66,9 @@ class BuildSettings:
             "trimpath": self.trimpath,
             "buildvcs": self.buildvcs,
         }
+        if self.workfile is not None:  # only then, so that records without a workspace keep their value
+            record["gowork"] = os.path.relpath(self.workfile, self.module_dir).replace(os.sep, "/")
+        return record
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +88,7 @@ class Plan:
 
 
 def settings_for(target: Target) -> BuildSettings:
+    """The settings a target is built with: its function's, for its architecture."""
     f = target.function
     return BuildSettings(
         module_dir=f.module_dir,
@@ -92,6 +98,7 @@ def settings_for(target: Target) -> BuildSettings:
         env=f.env,
         trimpath=f.trimpath,
         buildvcs=f.buildvcs,
+        workfile=f.workspace,
     )
 
 
@@ -141,10 +148,14 @@ def make_plan(targets: Iterable[Target], module_paths: dict[Path, str]) -> Plan:
     return Plan(targets=targets, groups=tuple(ordered))
 
 
+def import_path(module_path: str, package: str) -> str:
+    """The import path of a manifest package (`./cmd/orders`, or `.`) in its module."""
+    return module_path if package == "." else f"{module_path}/{package[2:]}"
+
+
 def exec_name(module_path: str, package: str) -> str:
     """The file name `go build -o DIR/` gives a main package's binary (Go's DefaultExecName)."""
-    import_path = module_path if package == "." else f"{module_path}/{package[2:]}"
-    elements = [e for e in import_path.split("/") if e]
+    elements = [e for e in import_path(module_path, package).split("/") if e]
     if not elements:
         return "main"
     last = elements[-1]

@@ -23,6 +23,7 @@ MODULES = {
     "verify": "verify",
     "migrate": "migrate",
     "repack": "repack",
+    "diff": "diff",
 }
 
 

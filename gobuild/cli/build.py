@@ -40,10 +40,15 @@ def init_command(
     manifest: ManifestOption = MANIFEST,
     arch: Annotated[list[str], typer.Option("--arch", help="Architectures for every function.")] = ["arm64"],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing manifest.")] = False,
+    all_mains: Annotated[
+        bool, typer.Option("--all-mains", help="Every main package, not only those that import aws-lambda-go.")
+    ] = False,
 ) -> None:
-    """Write a gobuild.toml for the main packages under ./cmd/ (names keep a -lambda suffix)."""
+    """Write a gobuild.toml for the module's Lambda functions: every main package that imports
+    aws-lambda-go, wherever it lives (in every module of a go.work workspace)."""
     from gobuild import discover
     from gobuild.files import write_atomic
+    from gobuild.lines import plural
     from gobuild.manifest import parse_manifest
 
     path = manifest_file(directory, manifest)
@@ -51,11 +56,15 @@ def init_command(
     def action() -> None:
         if path.exists() and not force:
             raise UsageError(f"{path} already exists", hint="edit it, or pass --force to replace it")
-        found = discover.discover(directory.resolve())
+        found = discover.discover(directory.resolve(), all_mains=all_mains)
         text = discover.render(found, tuple(arch))
         parse_manifest(text, path=path.resolve())  # refuse (and write nothing) if it would not load
         write_atomic(path, text.encode())
-        err_console.print(f"wrote {path} with {len(found)} functions: {', '.join(f.name for f in found)}")
+        for note in found.notes:
+            err_console.print(f"note: {note}", markup=False, highlight=False)
+        names = ", ".join(f.name for f in found.found)
+        err_console.print(f"wrote {path} with {plural(len(found.found), 'function')}: {names}", markup=False,
+                          highlight=False)
 
     run(action)
 
@@ -77,9 +86,11 @@ def build_command(
     """Cross-compile every function and write reproducible zips and dist/artifacts.json."""
     from gobuild.build.merge import parse_shard
     from gobuild.build.merge import shard as take_shard
+    from gobuild.build.processes import Interrupted
     from gobuild.build.record import record_noop
     from gobuild.build.runner import BuildOptions, build
-    from gobuild.cli.output import reporters
+    from gobuild.cli.output import reporters, stopped_by_signals
+    from gobuild.lines import plural
     from gobuild.manifest import load_manifest
     from gobuild.noop import selection_key
     from gobuild.plan import select_targets
@@ -88,11 +99,23 @@ def build_command(
         loaded = load_manifest(manifest_file(directory, manifest))
         targets = select_targets(loaded, only=only, arch=arch)
         if shard:
-            targets = take_shard(targets, *parse_shard(shard))
-        with ExitStack() as stack:
-            reporter, recorder = reporters(stack, loaded.out_dir, "build", as_json=as_json, quiet=quiet)
-            options = BuildOptions(jobs=jobs, fail_fast=fail_fast, cache=_cache(loaded, cache))
-            result = build(loaded, targets, options, reporter, os.environ)
+            k, n = parse_shard(shard)
+            everything = len(targets)
+            targets = take_shard(targets, k, n)
+            if not targets and not as_json:
+                # A CI matrix may have more shards than targets: those shards build nothing.
+                err_console.print(f"shard {k}/{n} has no targets ({plural(everything, 'target')} in {n} shards): "
+                                  "nothing to build")
+        try:
+            with ExitStack() as stack:
+                reporter, recorder = reporters(stack, loaded.out_dir, "build", as_json=as_json, quiet=quiet)
+                options = BuildOptions(jobs=jobs, fail_fast=fail_fast, cache=_cache(loaded, cache))
+                with stopped_by_signals(reporter):
+                    result = build(loaded, targets, options, reporter, os.environ)
+        except Interrupted as stop:
+            # Every go process is gone and nothing half-written is left: say so and exit 128+N.
+            err_console.print(f"[red]interrupted[/red] by {stop.name}: stopped, finished zips kept")
+            raise typer.Exit(stop.exit_code) from None
         if result.ok and not shard:
             record_noop(
                 loaded, result, targets, selection_key(str(manifest_file(directory, manifest)), only, arch), os.environ
@@ -124,6 +147,7 @@ def summary(result: BuildResult, out_dir: Path) -> str:
         built=result.compiled,
         from_cache=result.from_cache,
         up_to_date=result.up_to_date,
+        failed=len(result.failures),
     )
 
 
@@ -131,10 +155,11 @@ def _cache(loaded: Manifest, url: str | None) -> Any:
     chosen = url or loaded.cache.url
     if not chosen:
         return None
-    from gobuild.build.cache import S3Cache
+    from gobuild.build.cache import S3Cache, signing_key
 
     settings = loaded.cache
-    return S3Cache(chosen, endpoint_url=settings.endpoint_url, region=settings.region, profile=settings.profile)
+    return S3Cache(chosen, endpoint_url=settings.endpoint_url, region=settings.region, profile=settings.profile,
+                   key=signing_key(os.environ))
 
 
 def _verify(loaded: Manifest, result: BuildResult) -> dict[str, list[str]]:
@@ -161,7 +186,8 @@ def build_document(
         "manifest": str(result.manifest_path),
         "artifacts": [a.__dict__ for a in result.artifacts],
         "failures": [
-            {"name": f.target.function.name, "arch": f.target.arch, "output": f.output} for f in result.failures
+            {"name": f.target.function.name, "arch": f.target.arch, "output": f.output, "hint": f.hint}
+            for f in result.failures
         ],
         "counts": {"built": result.compiled, "from_cache": result.from_cache, "up_to_date": result.up_to_date},
         "verified": verified,

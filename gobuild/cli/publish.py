@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -72,7 +73,7 @@ def publish_command(
             dry_run=dry_run,
             formats=formats,
         )
-        document = load_artifacts(loaded, options.only)
+        document = load_artifacts(loaded, options.only, os.environ)
         with ExitStack() as stack:
             reporter, recorder = reporters(stack, loaded.out_dir, "publish", as_json=as_json)
             result = publish(document, loaded.out_dir, options, reporter)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gobuild.check.buildinfo import read_buildinfo
 from gobuild.check.elf import ElfError, is_elf
-from gobuild.lambda_facts import AWS_LAMBDA_GO, BOOTSTRAP, RUNTIME_API_SINCE, UNZIPPED_LIMIT, ZIPPED_LIMIT
+from gobuild.lambda_facts import AWS_LAMBDA_GO, BOOTSTRAP, UNZIPPED_LIMIT, ZIPPED_LIMIT, predates_runtime_api
 
 # How many entries of a zip are looked at for an executable, and how far into it.
 MAX_ZIP_ENTRIES = 5000
@@ -113,15 +113,13 @@ class LambdaRequirement:
     @property
     def predates_runtime_api(self) -> bool:
         """True below v1.18.0, which cannot receive events on provided.* runtimes."""
-        parsed = _release(self.version)
-        return parsed is not None and parsed < RUNTIME_API_SINCE
+        return predates_runtime_api(self.version)
 
 
 _REQUIRE = re.compile(rf"^[ \t]*(?:require\s+)?{re.escape(AWS_LAMBDA_GO)}[ \t]+(v\S+)", re.MULTILINE)
 _REPLACE = re.compile(
     rf"^\s*(?:replace\s+)?{re.escape(AWS_LAMBDA_GO)}(?:\s+v\S+)?\s*=>\s*(\S+)\s+(v\S+)", re.MULTILINE
 )
-_VERSION = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
 
 
 def lambda_requirement(gomod: str) -> LambdaRequirement | None:
@@ -141,8 +139,3 @@ def lambda_requirement(gomod: str) -> LambdaRequirement | None:
             return None
         version, line = replaced.group(2), text.count("\n", 0, replaced.start(2)) + 1
     return LambdaRequirement(version=version, line=line)
-
-
-def _release(version: str) -> tuple[int, int, int] | None:
-    match = _VERSION.match(version)
-    return (int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None

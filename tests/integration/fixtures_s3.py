@@ -134,13 +134,13 @@ def sha256_hex(data: bytes) -> str:
 class LimitedS3Proxy:
     """A loopback HTTP proxy in front of the real server that behaves like a more limited one.
 
-    It forwards every request unchanged (the Host header too, so SigV4 signatures still verify)
-    and can answer PutObject with `If-None-Match` by 501 NotImplemented, and drop the
+    It forwards every request unchanged (the Host header too, so SigV4 signatures still verify),
+    counts the response body bytes each path delivered (`delivered`), and can answer PutObject with `If-None-Match` by 501 NotImplemented, and drop the
     x-amz-checksum-* headers from responses: an S3-compatible server without conditional
     writes or stored checksums, which SeaweedFS and AWS both are not.
     """
 
-    def __init__(self, upstream_port: int, *, reject_conditional: bool, strip_checksums: bool) -> None:
+    def __init__(self, upstream_port: int, *, reject_conditional: bool = False, strip_checksums: bool = False) -> None:
         import http.client
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -174,26 +174,42 @@ class LimitedS3Proxy:
                         connection.putheader(name, value)
                     connection.endheaders(body)
                     response = connection.getresponse()
-                    data = response.read()
+                    length = response.getheader("Content-Length")
+                    data = response.read() if length is None else b""
+                    self.send_response(response.status)
+                    for name, value in response.getheaders():
+                        lowered = name.lower()
+                        if lowered in ("transfer-encoding", "connection"):
+                            continue
+                        if strip_checksums and lowered.startswith("x-amz-checksum-"):
+                            continue
+                        self.send_header(name, value)
+                    if length is None:
+                        self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.stream(response, data)
                 finally:
                     connection.close()
-                self.send_response(response.status)
-                for name, value in response.getheaders():
-                    lowered = name.lower()
-                    if lowered in ("transfer-encoding", "connection"):
-                        continue
-                    if strip_checksums and lowered.startswith("x-amz-checksum-"):
-                        continue
-                    self.send_header(name, value)
-                if response.getheader("Content-Length") is None:
-                    self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+
+            def stream(self, response: Any, data: bytes) -> None:
+                # Body bytes go out as they arrive and are counted once written to the client's
+                # connection, so a test can see how little of an object a client took before hanging up.
+                chunks = iter([data]) if data else iter(lambda: response.read(64 * 1024), b"")
+                try:
+                    for chunk in chunks:
+                        self.wfile.write(chunk)
+                        with proxy.lock:
+                            proxy.delivered[self.path.split("?")[0]] = (
+                                proxy.delivered.get(self.path.split("?")[0], 0) + len(chunk))
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
 
             do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = relay
 
         self.rejected = 0
+        self.delivered: dict[str, int] = {}  # request path → response body bytes the client took
+        self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -1,0 +1,3 @@
+module example.com/diffbench
+
+go 1.22

@@ -1,0 +1,20 @@
+// Package greet is a small dependency; testdata/diff keeps two versions of it.
+package greet
+
+import "strings"
+
+// Hello greets a name; v1.1.0 trims it first.
+//
+//go:noinline
+func Hello(name string) string {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "world"
+	}
+	return "hello, " + name
+}
+
+// Shout greets loudly.
+func Shout(name string) string {
+	return strings.ToUpper(Hello(name)) + "!"
+}
