@@ -263,3 +263,29 @@ def test_the_go1x_bundling_image_is_replaced_by_one_that_has_go(tmp_path: Path) 
     [image] = scan(path=tmp_path / "app.py", text="bundling=BundlingOptions(image=_lambda.Runtime.GO_1_X.bundling_image,\n")
     assert image.replacement == 'bundling=BundlingOptions(image=DockerImage.from_registry("golang:1"),'
     assert "PROVIDED_AL2023" not in image.replacement
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated", "fifo", "elf-without-go"])
+def test_a_code_zip_that_cannot_be_read_is_not_go_and_stops_nothing(kind: str, tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "build").mkdir()
+    code = tmp_path / "build" / "orders.zip"
+    if kind == "fifo":
+        os.mkfifo(code)  # never opened for reading: it would wait for a writer
+    elif kind == "garbage":
+        code.write_bytes(b"PK\x03\x04" + b"\xff" * 200)
+    else:
+        with zipfile.ZipFile(code, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("bootstrap", b"\x7fELF" + b"\0" * 5000)
+        data = code.read_bytes()
+        code.write_bytes(data[: len(data) // 2] if kind == "truncated" else data)
+    (tmp_path / "template.yaml").write_text(
+        HEADER + "Resources:\n  OrdersFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: build/orders.zip\n      Handler: bootstrap\n      Runtime: provided.al2\n"
+    )
+    report = migrate([tmp_path / "template.yaml"], MigrateOptions())
+
+    assert not report.changed  # not shown to be Go: left as it is
+    [note] = report.notices
+    assert note.message.startswith("OrdersFunction: not Go: move its runtime yourself")
