@@ -27,6 +27,9 @@ _ASSIGNMENT = re.compile(r"^(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)
 _RULE = re.compile(r"^([^:=#\t][^:=#]*?)\s*::?(?!=)\s*(.*)$")
 _REFERENCE = re.compile(r"\$(?:\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\{([A-Za-z_][A-Za-z0-9_.-]*)\}|([@*<]))")
 _ENV_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# A recipe line or variable expanded longer than this is cut: no real build line comes close.
+MAX_EXPANSION = 64 * 1024
+_MAX_DEPTH = 10
 # Where SAM puts what a build-<LogicalId> target writes, as a Makefile spells it.
 ARTIFACTS_DIR = "$(ARTIFACTS_DIR)"
 
@@ -102,19 +105,33 @@ class Makefile:
             return None
         return tuple((number, self.expand(text, target)) for number, text in lines)
 
-    def expand(self, text: str, target: str = "", depth: int = 0) -> str:
+    def expand(self, text: str, target: str = "") -> str:
         """`$(VAR)` and `${VAR}` replaced by their values; `$@` by the target; unknown
-        variables (such as SAM's ARTIFACTS_DIR) written as `$(NAME)`."""
+        variables (such as SAM's ARTIFACTS_DIR) written as `$(NAME)`. Each variable is
+        expanded once, and a result longer than MAX_EXPANSION is cut there (a hostile
+        Makefile can nest variables to expand to terabytes)."""
+        return self._expand(text, target, 0, {})
+
+    def _expand(self, text: str, target: str, depth: int, done: dict[str, str]) -> str:
+        budget = [MAX_EXPANSION]
 
         def value(match: re.Match[str]) -> str:
             name = match.group(1) or match.group(2)
             if name is None:
-                return target if match.group(3) == "@" else match.group(0)
-            if name in self.variables and depth < 10:
-                return self.expand(self.variables[name], target, depth + 1)
-            return f"$({name})"
+                found = target if match.group(3) == "@" else match.group(0)
+            elif name in self.variables and depth < _MAX_DEPTH:
+                if name not in done:
+                    done[name] = self._expand(self.variables[name], target, depth + 1, done)
+                found = done[name]
+            else:
+                found = f"$({name})"
+            if len(found) > budget[0]:
+                return ""
+            budget[0] -= len(found)
+            return found
 
-        return _REFERENCE.sub(value, text.replace("$$", "\0")).replace("\0", "$")
+        expanded = _REFERENCE.sub(value, text[:MAX_EXPANSION].replace("$$", "\0"))
+        return expanded[:MAX_EXPANSION].replace("\0", "$")
 
     def origin(self, build: GoBuild, needle: str = "-o") -> int:
         """The line that writes `needle` of a build: its recipe line, or the line of the

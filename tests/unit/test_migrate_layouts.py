@@ -254,3 +254,14 @@ def test_a_makefile_that_cannot_be_read_gives_no_hint_and_stops_nothing(tmp_path
     report = migrate([tmp_path / "serverless.yml"], MigrateOptions(build="gobuild"))
 
     assert 'package = "./functions/orders"' in manifest_of(report)  # found by its name instead
+
+
+def test_a_makefile_whose_variables_expand_exponentially_is_cut_short(tmp_path: Path) -> None:
+    levels = ["V0 = go build -o bin/x ./cmd/x"]
+    levels += [f"V{i} = " + f"$(V{i - 1}) " * 50 for i in range(1, 9)]  # 50**8 copies if expanded
+    text = "\n".join(levels) + "\nall:\n\t$(V8)\n"
+    makefile = parse_makefile(tmp_path / "Makefile", text)
+
+    builds = makefile.go_builds("all")
+    assert builds and len(makefile.recipe("all")[0][1]) <= 64 * 1024  # type: ignore[index]
+    assert builds[0].output == "bin/x"
