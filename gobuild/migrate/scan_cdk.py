@@ -9,9 +9,12 @@ from pathlib import Path
 from gobuild.migrate.model import Notice
 
 # Strings first, so a `//` or `#` inside one is not a comment.
-_CODE_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*`|//[^\n]*|/\*.*?\*/', re.DOTALL)
+# An unclosed comment or template runs to the end, as compilers read it (and each is one match).
+_CODE_TOKENS = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`(?:[^`\\]|\\.)*(?:`|\Z)|//[^\n]*|/\*.*?(?:\*/|\Z)', re.DOTALL
+)
 _PYTHON_TOKENS = re.compile(
-    r'"""(?:[^\\]|\\.)*?"""|\'\'\'(?:[^\\]|\\.)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*',
+    r'"""(?:[^\\]|\\.)*?(?:"""|\Z)|\'\'\'(?:[^\\]|\\.)*?(?:\'\'\'|\Z)|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*',
     re.DOTALL,
 )
 _SHELL_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|(?:(?<=\s)|^)#[^\n]*', re.MULTILINE)
