@@ -63,11 +63,26 @@ class Resolved:
 def manifest_folder(start: Path, root: Path) -> Path:
     """Where the gobuild.toml for a function defined in `start` whose module is at `root`
     goes: the module of the definition when the function's module is it or nested in it,
-    else the folder holding both (a repository of one module per function)."""
+    else the folder holding both (a repository of one module per function); and never below
+    the go.work Go uses for the module, so gobuild builds it as Go does."""
     own = module_root(start)
     if (own / "go.mod").is_file() and (root == own or own in root.parents):
-        return own
-    return Path(os.path.commonpath([os.path.abspath(start), os.path.abspath(root)]))
+        top = own
+    else:
+        top = Path(os.path.commonpath([os.path.abspath(start), os.path.abspath(root)]))
+    work = go_work_folder(root)
+    return work if work is not None and work in top.parents else top
+
+
+def go_work_folder(root: Path) -> Path | None:
+    """The folder of the go.work Go uses for the module at `root`: the nearest one at or above
+    it, looked for up to the repository's root (the folder with .git)."""
+    for folder in (root, *root.parents):
+        if (folder / "go.work").is_file():
+            return folder
+        if (folder / ".git").exists():
+            return None
+    return None
 
 
 class Workspace:

@@ -265,3 +265,20 @@ def test_a_makefile_whose_variables_expand_exponentially_is_cut_short(tmp_path: 
     builds = makefile.go_builds("all")
     assert builds and len(makefile.recipe("all")[0][1]) <= 64 * 1024  # type: ignore[index]
     assert builds[0].output == "bin/x"
+
+
+def test_a_go_work_above_the_module_holds_the_manifest(tmp_path: Path) -> None:
+    # Go builds apis/app with the go.work above it (its libraries are found only there):
+    # gobuild must too, so gobuild.toml goes beside go.work.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "go.work").write_text("go 1.22\n\nuse (\n\t./apis/app\n\t./libs/store\n)\n")
+    module(tmp_path / "apis" / "app", "handler/auth/login", path="example.com/app")
+    (tmp_path / "apis" / "app" / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: go1.x\nfunctions:\n  login:\n    handler: bin/login\n"
+    )
+    report = migrate([tmp_path / "apis"], MigrateOptions(build="gobuild"))
+
+    manifest = next(u for u in report.updates if u.path.name == "gobuild.toml")
+    assert manifest.path == tmp_path / "gobuild.toml"
+    assert 'name = "login"\nmodule_dir = "apis/app"\npackage = "./handler/auth/login"\n' in manifest.after
+    assert "artifact: ../../dist/login-amd64.zip" in report.updates[0].after
