@@ -15,14 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_migrate_golden import (
-    CASES,
-    TESTDATA,
-    case_args,
-    copy_case,
-    loads_module_dir_manifests,
-    one_module_per_function,
-)
+from tests.unit.test_migrate_golden import CASES, TESTDATA, case_args, copy_case
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -131,11 +124,9 @@ def test_missing_path_and_conflicting_modes_exit_2(tmp_path: Path) -> None:
 
 
 def test_a_whole_repository_at_once(tmp_path: Path) -> None:
-    # Every case side by side, as folders of one repository: each is found and migrated. (A
-    # case of one module per function needs a manifest gobuild can load first.)
+    # Every case side by side, as folders of one repository: each is found and migrated.
     for case in CASES:
-        if loads_module_dir_manifests() or not one_module_per_function(case):
-            shutil.copytree(TESTDATA / case / "input", tmp_path / "repo" / case)
+        shutil.copytree(TESTDATA / case / "input", tmp_path / "repo" / case)
     result = migrate_cli("repo", "--build", "gobuild", "--write", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr

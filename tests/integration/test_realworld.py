@@ -22,8 +22,6 @@ from typing import Any
 
 import pytest
 
-from tests.unit.test_migrate_golden import needs_module_dir_manifests
-
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "testdata" / "realworld"
 MIGRATE = ("migrate", ".", "--build", "gobuild", "--write")
@@ -72,7 +70,7 @@ CASES = {
     # One Go module per function, built by SAM's makefile targets; no go.mod at the root.
     "sam-makefile-modules": Case(MIGRATE, "quotes", {"symbol": "GO"}, {"function": "quotes", "quoted": "GO"}),
 }
-ONE_MODULE_PER_FUNCTION = {"sam-makefile-modules"}
+
 
 
 def gobuild(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -107,13 +105,7 @@ def zips(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in (folder / "dist").glob("*.zip"))
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(case, marks=[needs_module_dir_manifests] if case in ONE_MODULE_PER_FUNCTION else [])
-        for case in sorted(CASES)
-    ],
-)
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_a_project_migrates_builds_verifies_and_runs(case: str, tmp_path: Path) -> None:
     spec = CASES[case]
     folder = project(case, tmp_path)

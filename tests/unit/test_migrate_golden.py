@@ -8,17 +8,13 @@ diff before committing it; the independent oracles (test_migrate_oracles.py) sti
 
 from __future__ import annotations
 
-import functools
 import os
 import shlex
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from gobuild.errors import ManifestError
-from gobuild.manifest import parse_manifest
 from gobuild.migrate import MigrateOptions, migrate, render_output, write_report
 
 TESTDATA = Path(__file__).resolve().parents[2] / "testdata" / "migrate"
@@ -31,38 +27,6 @@ def case_args(case: str) -> list[str]:
     """The extra command-line flags a case runs with."""
     args = TESTDATA / case / "args"
     return shlex.split(args.read_text()) if args.is_file() else []
-
-
-def one_module_per_function(case: str) -> bool:
-    """A case whose Go modules sit below a folder without go.mod: `--build gobuild` declares
-    them in a gobuild.toml there, with module_dir per function."""
-    root = TESTDATA / case / "input"
-    return not (root / "go.mod").exists() and any(root.rglob("go.mod"))
-
-
-@functools.cache
-def loads_module_dir_manifests() -> bool:
-    """Whether gobuild loads a gobuild.toml in a folder without go.mod whose functions each
-    set module_dir (issue 10, the manifest side: module_dir is checked where it is used)."""
-    with tempfile.TemporaryDirectory() as folder:
-        module = Path(folder) / "orders"
-        module.mkdir()
-        (module / "go.mod").write_text("module orders\n\ngo 1.22\n")
-        (module / "main.go").write_text("package main\n\nfunc main() {}\n")
-        text = '[[function]]\nname = "orders"\nmodule_dir = "orders"\npackage = "."\n'
-        try:
-            parse_manifest(text, path=Path(folder) / "gobuild.toml")
-        except ManifestError:
-            return False
-        return True
-
-
-# For tests of what needs it: expected to fail until gobuild loads such manifests.
-needs_module_dir_manifests = pytest.mark.xfail(
-    not loads_module_dir_manifests(),
-    reason="gobuild.manifest still checks the built-in module_dir '.' (issue 10, build side)",
-    strict=True,
-)
 
 
 def options_from(args: list[str]) -> MigrateOptions:

@@ -13,7 +13,6 @@ from gobuild.migrate import MigrateOptions, migrate
 from gobuild.migrate.locate import Located, ModuleIndex, function_name
 from gobuild.migrate.makerules import parse_makefile
 from gobuild.migrate.workspace import Resolved, Workspace
-from tests.unit.test_migrate_golden import needs_module_dir_manifests
 
 MAIN = 'package main\n\nimport "github.com/aws/aws-lambda-go/lambda"\n\nfunc main() { lambda.Start(nil) }\n'
 HEADER = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
@@ -102,7 +101,6 @@ def test_a_sam_build_target_that_cds_into_its_own_module_sets_module_dir(tmp_pat
     assert workspace.sam_target(tmp_path, "HealthFunction") is None
 
 
-@needs_module_dir_manifests
 def test_one_module_per_sam_function_gets_one_manifest_with_module_dir(tmp_path: Path) -> None:
     for name in ("quotes", "health"):
         module(tmp_path / "lambdas" / name, ".", path=name)
