@@ -160,10 +160,6 @@ def test_a_function_that_needs_cgo_fails_clearly(tmp_path: Path) -> None:
     assert check.returncode == 1 and "uses cgo" in check.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build side (issue 10): `gobuild build` does not yet name cgo as the cause of a failure",
-)
 def test_the_cgo_build_failure_names_cgo(tmp_path: Path) -> None:
     folder = project("cgo-build-script", tmp_path)
     assert gobuild(*MIGRATE, cwd=folder).returncode == 0
