@@ -106,7 +106,7 @@ def test_bad_inputs_are_one_annotated_line(command: str, args: str, message: str
 
 
 def test_a_failing_command_passes_its_status_on(tmp_path: Path) -> None:
-    (tmp_path / "gobuild.toml").write_text("[[function]]\nname = 'x'\n")
+    (tmp_path / "gobuild.toml").write_text("[[function]]\nname = 'x'\npackage = './cmd/x'\n")
     done, outputs, _ = run_step("build", "", tmp_path)
     assert done.returncode == 2, done.stderr
     assert "has no go.mod" in done.stderr
