@@ -16,8 +16,8 @@ from tests.conftest import TESTDATA
 
 def copy_example(dest: Path) -> Path:
     """A copy of the example module without build output."""
-    # Other tests' fixtures (migrate/, failures/, layouts/) are modules or projects of their own.
-    ignored = shutil.ignore_patterns("dist", "migrate", "failures", "layouts", "*.pyc", "__pycache__")
+    # Other tests' fixtures (migrate/, failures/, layouts/, cgo/) are modules or projects of their own.
+    ignored = shutil.ignore_patterns("dist", "migrate", "failures", "layouts", "cgo", "*.pyc", "__pycache__")
     shutil.copytree(TESTDATA, dest, ignore=ignored)
     return dest
 

@@ -27,7 +27,7 @@ import pytest
 from gobuild.check.elf import parse_elf, read_dynamic
 from gobuild.lambda_facts import AL2023_GLIBC, Arch
 from tests.conftest import TESTDATA
-from tests.integration.fixtures_build import copy_built, gobuild
+from tests.integration.fixtures_build import copy_built, go_builds, go_shim, gobuild
 from tests.integration.fixtures_gobinaries import go_env, run_go, zip_bootstrap
 from tests.integration.fixtures_rie import arm64_runner
 
@@ -120,6 +120,8 @@ def test_invoke_answers_with_what_the_c_code_computed(built_cgo: Path, arch: str
     done = gobuild("invoke", "geometry", "--arch", arch, "--event", json.dumps(EVENT), "--timeout", "60",
                    "-C", str(built_cgo))
     assert done.returncode == 0, done.stderr
+    # The zip is current: its fingerprint, recomputed with the zig version artifacts.json records, matches.
+    assert "may not match the sources" not in done.stderr
     reply = json.loads(done.stdout)
     assert reply["hypot"] == 5.0 and reply["power"] == 81.0
     assert math.isclose(reply["cube_root"], 3 ** (1 / 3), rel_tol=1e-15)
@@ -156,6 +158,24 @@ def test_zips_are_byte_identical_from_another_path_zig_install_and_cache(
         roots = [str(p).encode() for p in (built_cgo, second, other_site, installed, other_cache, sys.prefix)]
         leaked = [t for t in texts if ZIG_LEFTOVERS.search(t) or any(r in t for r in roots)]
         assert not leaked, leaked[:5]
+
+
+def test_a_second_clone_takes_cgo_zips_from_the_shared_cache(
+    built_cgo: Path, tmp_path: Path, s3_server: Any, bucket: str, s3_env: dict[str, str]
+) -> None:
+    env = cgo_env(warm_zig_cache(built_cgo), **s3_env, AWS_ENDPOINT_URL=s3_server.endpoint_url)
+    cache = f"s3://{bucket}/cgo/"
+    first = copy_cgo(tmp_path / "one" / "geometry")
+    gobuild("build", "-C", str(first), "--cache", cache, env=env, check=True)
+    second = copy_cgo(tmp_path / "two" / "elsewhere" / "geometry")
+    shim_env, log = go_shim(tmp_path)
+    done = gobuild("build", "-C", str(second), "--cache", cache, "--json", env={**env, "GOBUILD_GO": shim_env["GOBUILD_GO"]})
+    assert done.returncode == 0, done.stderr
+    # Each cached cgo zip was proven: verify, CGO_ENABLED=1 in its build information, stripped.
+    assert json.loads(done.stdout)["counts"] == {"built": 0, "from_cache": 3, "up_to_date": 0}, done.stderr
+    assert go_builds(log) == []
+    for name in ("geometry-amd64.zip", "geometry-arm64.zip", "hello-amd64.zip"):
+        assert (second / "dist" / name).read_bytes() == (built_cgo / "dist" / name).read_bytes()
 
 
 # ─── Incremental ──────────────────────────────────────────────────────────────────────
