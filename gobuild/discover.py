@@ -286,7 +286,7 @@ def render(discovery: Discovery, architectures: tuple[str, ...]) -> str:
     """The text of a new gobuild.toml for what discover() found."""
     arch_list = ", ".join(f'"{a}"' for a in architectures)
     lines = [
-        "# gobuild manifest: see gobuild.toml.example for every key.",
+        "# gobuild manifest: run `gobuild init --example` for every key.",
         f'out_dir = "{DEFAULT_OUT_DIR}"',
         "",
         "[defaults]",
