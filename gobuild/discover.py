@@ -252,7 +252,7 @@ def _name(mains: Sequence[_Main], root: Path, notes: list[str]) -> list[Found]:
             shown = ", ".join(cgo[:3]) + (f" and {len(cgo) - 3} more" if len(cgo) > 3 else "")
             notes.append(f"{name} uses cgo ({shown} {'imports' if len(cgo) == 1 else 'import'} \"C\"): set cgo = true, "
                          "so zig compiles its C code against provided.al2023's glibc 2.34 "
-                         "(needs pip install 'gobuild[cgo]')")
+                         "(needs gobuild's cgo extra)")
         found.append(Found(name=name, package="." if package == "." else f"./{package}",
                            module_dir=Path(os.path.relpath(main.module_dir, root)).as_posix(),
                            folder=os.path.relpath(main.folder, root), cgo=cgo))
@@ -303,7 +303,7 @@ def render(discovery: Discovery, architectures: tuple[str, ...]) -> str:
         if shared is None:
             lines.append(f"module_dir = {_toml_string(item.module_dir)}")
         if item.cgo:
-            lines.append("cgo = true  # C code compiled by zig against glibc 2.34 (pip install 'gobuild[cgo]')")
+            lines.append("cgo = true  # C code compiled by zig against glibc 2.34 (gobuild's cgo extra)")
     return "\n".join(lines) + "\n"
 
 

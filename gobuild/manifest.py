@@ -357,7 +357,7 @@ class _Checker:
                     f"CGO_ENABLED={text} is refused here: with the build machine's C compiler a cgo binary "
                     "needs that machine's C library, which provided.al2023 may not have",
                     "remove it and set `cgo = true` on the function: gobuild then compiles the C code with "
-                    "zig against Amazon Linux 2023's glibc 2.34 (pip install 'gobuild[cgo]')",
+                    "zig against Amazon Linux 2023's glibc 2.34 (gobuild's cgo extra)",
                 )
             result.append((name, text))
         return tuple(sorted(result))

@@ -74,7 +74,7 @@ def cgo_hint(files: Sequence[str], module_dir: Path) -> str | None:
     verb = "imports" if len(files) == 1 else "import"
     return (f"this function needs cgo: {', '.join(shown)}{more} {verb} \"C\", which a static build "
             "(CGO_ENABLED=0) leaves out; set `cgo = true` for it in gobuild.toml to compile the C code with "
-            "zig against provided.al2023's glibc 2.34 (pip install 'gobuild[cgo]'), or use a pure-Go "
+            "zig against provided.al2023's glibc 2.34 (gobuild's cgo extra), or use a pure-Go "
             "replacement for that code")
 
 

@@ -52,7 +52,7 @@ def merge(manifest: Manifest, inputs: Sequence[Path], output: Path) -> Artifacts
     zigs = {doc.zig_version for _, doc in documents if doc.zig_version}
     if len(zigs) > 1:
         raise UsageError(f"shards built cgo functions with different zig versions: {', '.join(sorted(zigs))}",
-                         hint="install the same gobuild[cgo] (ziglang) on every shard")
+                         hint="install the same ziglang (gobuild's cgo extra) on every shard")
     owner: dict[tuple[str, str], Path] = {}
     chosen: list[tuple[Path, Artifact]] = []
     for path, document in documents:

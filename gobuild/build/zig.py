@@ -1,6 +1,6 @@
 """zig as the C compiler of `cgo = true` builds.
 
-zig comes from PyPI's `ziglang` package (gobuild's optional extra: pip install 'gobuild[cgo]'),
+zig comes from PyPI's `ziglang` package (gobuild's optional extra `cgo`),
 found in the Python gobuild runs in. It cross-compiles C for either architecture against a
 chosen glibc release (its link stubs carry only that release's symbol versions) or musl, with
 no system toolchain. Its cache lives beside Go's (GOCACHE/../gobuild-zig) so that every project
@@ -20,8 +20,9 @@ from gobuild.cgo import Cgo, quote_word
 from gobuild.errors import ToolError
 
 PACKAGE = "ziglang"
-TESTED_VERSION = "0.17.1"  # the version gobuild[cgo] pins: another one gives other bytes
-INSTALL_HINT = "pip install 'gobuild[cgo]' (zig from the ziglang package) into the Python environment gobuild runs in"
+TESTED_VERSION = "0.17.1"  # the version the cgo extra pins: another one gives other bytes
+INSTALL_HINT = ("install gobuild with its cgo extra: pip install '.[cgo]' in gobuild's clone (uv tool install, pipx "
+                "install the same), or pip install ziglang==0.17.1 into the Python gobuild runs in")
 CACHE_NAME = "gobuild-zig"
 # zig turns UBSan on for C compiled without -O or with -O0; Go's link has no UBSan runtime.
 COMPILER_FLAGS = ("-fno-sanitize=undefined",)
@@ -101,9 +102,9 @@ def find_zig(env: Mapping[str, str], *, needed_by: str) -> Zig:
 
 
 def version_warning(zig: Zig) -> str | None:
-    """A warning when zig is not the version gobuild[cgo] pins: the C code compiles, but the zips
+    """A warning when zig is not the version the cgo extra pins: the C code compiles, but the zips
     differ from those of machines with the pinned one (a shared cache misses, no byte equality)."""
     if zig.version == TESTED_VERSION:
         return None
-    return (f"zig {zig.version} is not the {TESTED_VERSION} gobuild[cgo] pins: cgo zips will differ from those "
+    return (f"zig {zig.version} is not the {TESTED_VERSION} gobuild's cgo extra pins: cgo zips will differ from those "
             f"built elsewhere (pip install 'ziglang=={TESTED_VERSION}')")

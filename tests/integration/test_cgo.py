@@ -236,7 +236,7 @@ def test_without_zig_a_cgo_build_is_one_line_naming_the_extra(built_cgo: Path, t
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: function geometry has cgo = true, which needs zig as its C compiler, and the ziglang "
                       "package is not installed"]
-    assert "pip install 'gobuild[cgo]'" in done.stderr and "Traceback" not in done.stderr
+    assert "pip install '.[cgo]'" in done.stderr and "Traceback" not in done.stderr
     assert not (project / "dist" / "geometry-amd64.zip").exists()
     # Functions without cgo still build without zig.
     assert run("build", "--only", "hello").returncode == 0

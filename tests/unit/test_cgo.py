@@ -165,7 +165,7 @@ def test_no_ziglang_is_an_environment_error_naming_the_extra(monkeypatch: pytest
     assert caught.value.exit_code == EXIT_ENVIRONMENT == 3
     assert str(caught.value) == ("function sqlite has cgo = true, which needs zig as its C compiler, and the ziglang "
                                  "package is not installed")
-    assert "pip install 'gobuild[cgo]'" in (caught.value.hint or "")
+    assert "its cgo extra: pip install '.[cgo]'" in (caught.value.hint or "")
 
 
 def test_another_zig_version_is_named_in_a_warning() -> None:

@@ -163,7 +163,7 @@ REFUSED = {
             "machine's C compiler a cgo binary needs that machine's C library, which provided.al2023 may not have"
         ),
         "remove it and set `cgo = true` on the function: gobuild then compiles the C code with zig against "
-        "Amazon Linux 2023's glibc 2.34 (pip install 'gobuild[cgo]')",
+        "Amazon Linux 2023's glibc 2.34 (gobuild's cgo extra)",
     ),
     "CGO_ENABLED beside cgo = true": (
         ORDERS + 'cgo = true\nenv = { CGO_ENABLED = "0" }\n',
