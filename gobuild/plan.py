@@ -1,6 +1,6 @@
 """Manifest + command-line choices → Targets (function × arch) grouped for `go build`. Pure.
 
-Targets that share module, arch, tags, ldflags, env and flags are compiled by one
+Targets that share module, arch, tags, ldflags, env, cgo settings and flags are compiled by one
 `go build -o DIR/ pkg…` call, so Go shares the work between them. Two packages whose
 binaries would get the same name (`cmd/a/lambda`, `cmd/b/lambda`) go to different groups.
 """
@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gobuild.cgo import Cgo
 from gobuild.errors import UsageError
 from gobuild.lambda_facts import artifact_name, require_arch
 from gobuild.manifest import Function, Manifest
@@ -53,6 +54,7 @@ class BuildSettings:
     trimpath: bool
     buildvcs: bool
     workfile: Path | None = None  # the go.work Go uses (GOWORK), or None for GOWORK=off
+    cgo: Cgo | None = None  # CGO_ENABLED=1 with zig as the C compiler; None: a static CGO_ENABLED=0 build
 
     def as_record(self) -> dict[str, object]:
         """The settings as written to artifacts.json (no absolute paths)."""
@@ -66,6 +68,9 @@ class BuildSettings:
             "trimpath": self.trimpath,
             "buildvcs": self.buildvcs,
         }
+        if self.cgo is not None:  # only then, so that static records keep their value
+            record["cgo_enabled"] = "1"
+            record["cgo"] = self.cgo.as_record()
         if self.workfile is not None:  # only then, so that records without a workspace keep their value
             record["gowork"] = os.path.relpath(self.workfile, self.module_dir).replace(os.sep, "/")
         return record
@@ -99,6 +104,7 @@ def settings_for(target: Target) -> BuildSettings:
         trimpath=f.trimpath,
         buildvcs=f.buildvcs,
         workfile=f.workspace,
+        cgo=f.cgo,
     )
 
 
