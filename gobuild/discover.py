@@ -98,7 +98,7 @@ def discover(root: Path, *, all_mains: bool = False) -> Discovery:
         what = "main package" if all_mains else "main package that imports github.com/aws/aws-lambda-go"
         raise UsageError(
             f"{root}: no {what} found" + (f" ({'; '.join(notes)})" if notes else ""),
-            hint="write gobuild.toml by hand (gobuild.toml.example shows every key: one [[function]] with "
+            hint="write gobuild.toml by hand (`gobuild init --example` prints every key: one [[function]] with "
                  "name and package each), or run `gobuild migrate TEMPLATE --build gobuild --write` to write it "
                  "from a SAM, CloudFormation, Serverless or Terraform definition",
         )
