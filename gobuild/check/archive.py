@@ -35,9 +35,11 @@ class ArchiveRefused(VerifyError):
         self.finding = finding
 
 
-def judge_archive(file: BinaryIO, size: int, findings: FindingList, *, integrity: bool = True) -> Directory | None:
+def judge_archive(file: BinaryIO, size: int, findings: FindingList, *, integrity: bool = True,
+                  keep: dict[int, bytes] | None = None) -> Directory | None:
     """Reads and judges the archive; returns its directory, or None when it is unreadable.
-    Without `integrity` the entries are not decompressed (an extractor checks them as it goes)."""
+    Without `integrity` the entries are not decompressed (an extractor checks them as it goes);
+    with `keep`, bootstrap's checked bytes are left there (see check_integrity)."""
     if size > ZIPPED_LIMIT:
         findings.add(
             "GB004",
@@ -54,7 +56,7 @@ def judge_archive(file: BinaryIO, size: int, findings: FindingList, *, integrity
     within_limit = judge_structure(file, directory, findings)
     lint_structure(directory, findings)
     if integrity and within_limit:
-        check_integrity(file, directory, findings)
+        check_integrity(file, directory, findings, keep)
     return directory
 
 

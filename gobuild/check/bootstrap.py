@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import stat
+from collections.abc import Mapping
 from typing import BinaryIO
 
 from gobuild.check import zipformat as zf
@@ -38,8 +39,10 @@ def find(entries: tuple[Entry, ...], path: str) -> Entry | None:
     return found
 
 
-def judge_bootstrap(file: BinaryIO, directory: Directory, findings: FindingList, arch: str | None) -> Learned:
-    """Adds findings about bootstrap and returns what its ELF and build information say."""
+def judge_bootstrap(file: BinaryIO, directory: Directory, findings: FindingList, arch: str | None,
+                    inflated: Mapping[int, bytes] | None = None) -> Learned:
+    """Adds findings about bootstrap and returns what its ELF and build information say;
+    `inflated` holds entries' checked bytes by header offset (judge_archive's `keep`)."""
     entries = directory.entries
     entry = find(entries, BOOTSTRAP)
     if entry is None:
@@ -55,7 +58,8 @@ def judge_bootstrap(file: BinaryIO, directory: Directory, findings: FindingList,
             return Learned()
         entry = target
     _check_permissions(entry, findings)
-    return _check_contents(file, entry, findings, arch, bundled_libraries(entries))
+    whole = (inflated or {}).get(entry.header_offset)
+    return _check_contents(file, entry, findings, arch, bundled_libraries(entries), whole)
 
 
 def bundled_libraries(entries: tuple[Entry, ...]) -> frozenset[str]:
@@ -176,7 +180,7 @@ def _check_permissions(entry: Entry, findings: FindingList) -> None:
 
 
 def _check_contents(file: BinaryIO, entry: Entry, findings: FindingList, arch: str | None,
-                    bundled: frozenset[str]) -> Learned:
+                    bundled: frozenset[str], whole: bytes | None = None) -> Learned:
     name = display(entry.name)
     if entry.file_size == 0:
         findings.add("GB201", f"{name} is empty (0 bytes)", fix="rebuild it with gobuild build", entry=name)
@@ -187,7 +191,7 @@ def _check_contents(file: BinaryIO, entry: Entry, findings: FindingList, arch: s
         findings.add("GB200", f"{name} was not inspected: {reason}", entry=name)
         return Learned()
     try:
-        source = EntrySource(file, entry)
+        source = EntrySource(file, entry, whole)
         head = source.read_at(0, min(entry.file_size, 256))
         if head[:2] == b"#!":
             _check_script(head, name, findings)

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from gobuild.check import zipformat as zf
 from gobuild.check.findings import Finding, FindingList, display, finding, mib
-from gobuild.check.zipentry import MAX_LINK, EntryError, EntryReader
+from gobuild.check.zipentry import MAX_LINK, EntryError, EntryReader, check_entry, read_entry
 from gobuild.check.zipread import Directory, Entry, decode_name
 from gobuild.lambda_facts import BOOTSTRAP, LAMBDA_ZIP_METHODS, UNZIPPED_LIMIT
 
@@ -321,15 +321,19 @@ def _lint_mode(entry: Entry, findings: FindingList) -> None:
 # ─── Integrity ───────────────────────────────────────────────────────────────────────
 
 
-def check_integrity(file: BinaryIO, directory: Directory, findings: FindingList) -> None:
-    """Decompresses every readable entry and checks its size and CRC, like `unzip -t`."""
+def check_integrity(file: BinaryIO, directory: Directory, findings: FindingList,
+                    keep: dict[int, bytes] | None = None) -> None:
+    """Decompresses every readable entry and checks its size and CRC, like `unzip -t`. With
+    `keep`, the bytes of a root `bootstrap` file are kept there (by header offset), so whoever
+    judges it next does not decompress it again."""
     for entry in directory.entries:
         if not entry.readable or entry.is_dir:
             continue
         try:
-            reader = EntryReader(file, entry)
-            while reader.read(256 * 1024):
-                pass
+            if keep is not None and entry.path == "bootstrap" and not entry.is_symlink:
+                keep[entry.header_offset] = read_entry(file, entry)
+            else:
+                check_entry(file, entry)
         except EntryError as error:
             add_corrupt(findings, entry, error)
 

@@ -103,7 +103,8 @@ def _goarch(arch: str | None) -> str | None:
 
 def _verify(file: BinaryIO, size: int, *, archive: str, arch: str | None) -> Report:
     findings = FindingList()
-    directory = judge_archive(file, size, findings)
+    inflated: dict[int, bytes] = {}
+    directory = judge_archive(file, size, findings, keep=inflated)
     if directory is None:
         return Report(archive=archive, findings=findings.result())
     if not directory.entries:
@@ -111,6 +112,6 @@ def _verify(file: BinaryIO, size: int, *, archive: str, arch: str | None) -> Rep
                      "an empty zip as a placeholder and replace it later)",
                      fix="deploy the zip gobuild build writes")
         return Report(archive=archive, findings=findings.result())
-    learned = judge_bootstrap(file, directory, findings, arch)
+    learned = judge_bootstrap(file, directory, findings, arch, inflated)
     return Report(archive=archive, findings=findings.result(), arch=learned.arch,
                   go_version=learned.go_version, build_info=learned.build_info)

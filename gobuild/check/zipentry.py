@@ -4,6 +4,10 @@
     read_entry(file, entry) -> bytes          a whole (small) entry
     EntrySource(file, entry)                  an elf.Source over an entry, for ELF headers
 
+A deflated entry of at most WHOLE_CAP bytes is inflated in one call by libdeflate, several
+times faster than zlib's stream; when libdeflate refuses it, the stream reads it again and
+says exactly what is wrong.
+
 Output never exceeds an entry's declared size (nor READ_CAP), whatever the stream says, and
 Deflate64 is fed in small pieces because its decompressor has no output limit. Stored, deflate
 and Deflate64 are read; Lambda itself unzips only the first two, which the structure check
@@ -16,6 +20,7 @@ import struct
 import zlib
 from typing import Any, BinaryIO
 
+import deflate
 from zipfile_deflate64 import deflate64  # type: ignore[import-untyped]
 
 from gobuild.check import zipformat as zf
@@ -25,6 +30,8 @@ from gobuild.lambda_facts import MIB, UNZIPPED_LIMIT
 
 # Hard cap on the bytes one entry may decompress to: the unzipped limit plus a margin.
 READ_CAP = UNZIPPED_LIMIT + MIB
+# Entries up to this size are inflated whole, in memory (a Go bootstrap is 5-50 MiB).
+WHOLE_CAP = 96 * MIB
 # A symlink's target is a path: anything longer is not one.
 MAX_LINK = 4096
 
@@ -37,10 +44,21 @@ def read_entry(file: BinaryIO, entry: Entry) -> bytes:
     """One entry's bytes, never more than it declares (nor READ_CAP), size- and CRC-checked.
     Raises EntryError when the entry is corrupt, encrypted or compressed in a way not read here."""
     reader = EntryReader(file, entry)
+    whole = reader.read_whole()
+    if whole is not None:
+        return whole
     chunks = []
     while chunk := reader.read(1 << 20):
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def check_entry(file: BinaryIO, entry: Entry) -> None:
+    """Reads an entry through to its end, checking its size and CRC; EntryError otherwise."""
+    reader = EntryReader(file, entry)
+    if reader.read_whole() is None:
+        while reader.read(256 * 1024):
+            pass
 
 
 class EntryReader:
@@ -101,6 +119,25 @@ class EntryReader:
             return self._file.read(length)
         except (OSError, ValueError, OverflowError) as error:
             raise EntryError(f"cannot read the archive at offset {offset}: {error}") from None
+
+    def read_whole(self) -> bytes | None:
+        """The whole entry in one call, size- and CRC-checked, if it is deflated, at most WHOLE_CAP
+        bytes and nothing was read yet; None otherwise, and when libdeflate refuses it (the stream
+        then finds the exact problem, from the start)."""
+        entry = self._entry
+        if entry.method != zf.DEFLATED or entry.file_size > WHOLE_CAP or self._produced or self._pending:
+            return None
+        compressed = self._read_raw(self._position, self._compressed_left)
+        if len(compressed) != self._compressed_left:
+            return None
+        try:
+            data = bytes(deflate.deflate_decompress(compressed, entry.file_size))
+        except (deflate.DeflateError, ValueError, MemoryError):
+            return None
+        if len(data) != entry.file_size or zlib.crc32(data) != entry.crc:
+            return None
+        self._produced, self._finished = len(data), True
+        return data
 
     def read(self, size: int) -> bytes:
         """Up to `size` decompressed bytes; b"" at the end (after the CRC has been checked)."""
@@ -188,11 +225,14 @@ class EntryReader:
 class EntrySource:
     """An elf.Source over a zip entry: random reads by decompressing forward, restarting to go back."""
 
-    def __init__(self, file: BinaryIO, entry: Entry) -> None:
+    def __init__(self, file: BinaryIO, entry: Entry, whole: bytes | None = None) -> None:
+        """`whole`: the entry's bytes, already read and checked (check_integrity's `keep`)."""
         self._file = file
         self._entry = entry
         self._reader: EntryReader | None = None
         self._offset = 0
+        self._whole = whole if whole is not None and len(whole) == entry.file_size else None
+        self._tried_whole = self._whole is not None
 
     @property
     def size(self) -> int:
@@ -202,6 +242,11 @@ class EntrySource:
         if offset + length > READ_CAP:
             raise ElfError(f"reading past {READ_CAP // MIB} MiB of the entry, gobuild's limit")
         check_range(offset, length, self.size)
+        if not self._tried_whole:
+            self._tried_whole = True
+            self._whole = EntryReader(self._file, self._entry).read_whole()
+        if self._whole is not None:
+            return self._whole[offset : offset + length]
         if self._reader is None or offset < self._offset:
             self._reader, self._offset = EntryReader(self._file, self._entry), 0
         self._reader.skip(offset - self._offset)
