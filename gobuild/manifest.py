@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gobuild import gosource, zippaths
+from gobuild import gosource, stamp, zippaths
 from gobuild.errors import ManifestError
 from gobuild.lambda_facts import (
     ARCH_SPELLINGS,
@@ -81,6 +81,8 @@ class Function:
     trimpath: bool = True
     buildvcs: bool = False
     workspace: Path | None = None  # the project's go.work that Go uses for module_dir, if any
+    # The values of ldflags placeholders other than {inputs} (gobuild.stamp), set when a build starts.
+    stamps: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -283,6 +285,10 @@ class _Checker:
     def ldflags(self, value: Any, key: str) -> str:
         text = self.string(value, key)
         self.argument(key, "-ldflags=" + text)
+        try:
+            stamp.check(text)
+        except stamp.StampError as error:
+            raise self.fail(key, error.message, error.hint) from None
         return text
 
     def argument(self, key: str, argument: str) -> None:
