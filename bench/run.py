@@ -337,11 +337,8 @@ def _cache_hit(bench: Bench, project: Path) -> list[Sample]:
     if not _gobuild_has_cache(env):
         reason = "`gobuild build` has no --cache option yet"
         return [Sample.skipped(fill_label, reason), Sample.skipped(hit_label, reason)]
-    try:
-        sys.path.insert(0, str(REPO / "scripts"))
-        from s3server import S3Server, S3ServerError  # type: ignore[import-not-found]
-    except ImportError as error:
-        return [Sample.skipped(hit_label, f"scripts/s3server.py: {error}")]
+    from gobuild.locals3 import S3Server, S3ServerError
+
     try:
         server = S3Server(bench.work / "s3")
         server.start()

@@ -10,7 +10,9 @@ files are read here, without running go: package clause, imports and build const
 folders starting with `_` or `.`; nested modules (a folder with its own go.mod) are reported
 with the module_dir to use. Names come from the folder (`cmd/orders-lambda` gives
 `orders-lambda`, the `-lambda` suffix kept so names match the binaries teams deploy); two
-folders of the same name are told apart by their parents (`cmd-api`, `handlers-api`).
+folders of the same name are told apart by their parents (`cmd-api`, `handlers-api`). A main
+that compiles files importing "C" (itself or a package of its module it imports, with no
+`//go:build !cgo` fallback) gets `cgo = true`, with a note.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Found:
     package: str  # relative to module_dir: ./cmd/orders
     module_dir: str = "."  # relative to the folder init runs in
     folder: str = ""  # relative to the folder init runs in, for messages
+    cgo: tuple[str, ...] = ()  # its module's files it compiles that import "C": it gets `cgo = true`
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +63,7 @@ class _Main:
     module_dir: Path
     module_path: str
     uses_lambda: bool
+    cgo: tuple[str, ...] = ()
 
 
 def discover(root: Path, *, all_mains: bool = False) -> Discovery:
@@ -94,7 +98,7 @@ def discover(root: Path, *, all_mains: bool = False) -> Discovery:
         what = "main package" if all_mains else "main package that imports github.com/aws/aws-lambda-go"
         raise UsageError(
             f"{root}: no {what} found" + (f" ({'; '.join(notes)})" if notes else ""),
-            hint="write gobuild.toml by hand (gobuild.toml.example shows every key: one [[function]] with "
+            hint="write gobuild.toml by hand (`gobuild init --example` prints every key: one [[function]] with "
                  "name and package each), or run `gobuild migrate TEMPLATE --build gobuild --write` to write it "
                  "from a SAM, CloudFormation, Serverless or Terraform definition",
         )
@@ -118,6 +122,7 @@ def _scan_module(module_dir: Path, workspace: set[Path], root: Path, notes: list
     module_path = _module_path(module_dir)
     imports: dict[str, tuple[str, ...]] = {}  # import path → imports, for every package
     speaks: set[str] = set()  # packages that talk to the Runtime API themselves
+    cgo: dict[str, list[str]] = {}  # packages whose files import "C", with no pure-Go (!cgo) fallback
     candidates: list[tuple[Path, str]] = []
     for folder, dirnames, _ in os.walk(module_dir):
         here = Path(folder)
@@ -143,6 +148,8 @@ def _scan_module(module_dir: Path, workspace: set[Path], root: Path, notes: list
         imports[path] = tuple({i for f in files for i in f.imports})
         if any(f.runtime_api for f in files):
             speaks.add(path)
+        if not any(_fallback(f) for f in files):
+            cgo[path] = [f.path for f in files if f.uses_cgo]
         if names == {"main"}:
             several = [os.path.basename(f.path) for f in files if f.declares_main]
             if len(several) > 1:
@@ -151,7 +158,27 @@ def _scan_module(module_dir: Path, workspace: set[Path], root: Path, notes: list
                 continue
             candidates.append((here, path))
     uses = _LambdaUse(imports, speaks)
-    return [_Main(folder=f, module_dir=module_dir, module_path=p, uses_lambda=uses(p)) for f, p in candidates]
+    return [_Main(folder=f, module_dir=module_dir, module_path=p, uses_lambda=uses(p),
+                  cgo=_cgo_files(p, imports, cgo)) for f, p in candidates]
+
+
+def _fallback(file: gosource.GoFile) -> bool:
+    """Whether a file is built only without cgo (`//go:build !cgo`): its package has a pure-Go path."""
+    return any("!cgo" in text for text in (file.constraint or "", *file.plus_build))
+
+
+def _cgo_files(package: str, imports: dict[str, tuple[str, ...]], cgo: dict[str, list[str]]) -> tuple[str, ...]:
+    """The files importing "C" in the package and the module's packages it imports, at any depth."""
+    found: list[str] = []
+    pending, seen = [package], {package}
+    while pending:
+        current = pending.pop()
+        found += cgo.get(current, [])
+        for path in imports.get(current, ()):
+            if path in imports and path not in seen:
+                seen.add(path)
+                pending.append(path)
+    return tuple(sorted(found))
 
 
 class _LambdaUse:
@@ -220,9 +247,15 @@ def _name(mains: Sequence[_Main], root: Path, notes: list[str]) -> list[Found]:
             why = f"{parts[main.folder][-1]!r} is taken" if clashed else "a function name must be a safe file name"
             notes.append(f"{os.path.relpath(main.folder, root)} is named {name!r} ({why})")
         package = main.folder.relative_to(main.module_dir).as_posix()
+        cgo = tuple(os.path.relpath(f, root) for f in main.cgo)
+        if cgo:
+            shown = ", ".join(cgo[:3]) + (f" and {len(cgo) - 3} more" if len(cgo) > 3 else "")
+            notes.append(f"{name} uses cgo ({shown} {'imports' if len(cgo) == 1 else 'import'} \"C\"): set cgo = true, "
+                         "so zig compiles its C code against provided.al2023's glibc 2.34 "
+                         "(needs gobuild's cgo extra)")
         found.append(Found(name=name, package="." if package == "." else f"./{package}",
                            module_dir=Path(os.path.relpath(main.module_dir, root)).as_posix(),
-                           folder=os.path.relpath(main.folder, root)))
+                           folder=os.path.relpath(main.folder, root), cgo=cgo))
     return found
 
 
@@ -253,7 +286,7 @@ def render(discovery: Discovery, architectures: tuple[str, ...]) -> str:
     """The text of a new gobuild.toml for what discover() found."""
     arch_list = ", ".join(f'"{a}"' for a in architectures)
     lines = [
-        "# gobuild manifest: see gobuild.toml.example for every key.",
+        "# gobuild manifest: run `gobuild init --example` for every key.",
         f'out_dir = "{DEFAULT_OUT_DIR}"',
         "",
         "[defaults]",
@@ -269,6 +302,8 @@ def render(discovery: Discovery, architectures: tuple[str, ...]) -> str:
         lines += ["", "[[function]]", f"name = {_toml_string(item.name)}", f"package = {_toml_string(item.package)}"]
         if shared is None:
             lines.append(f"module_dir = {_toml_string(item.module_dir)}")
+        if item.cgo:
+            lines.append("cgo = true  # C code compiled by zig against glibc 2.34 (gobuild's cgo extra)")
     return "\n".join(lines) + "\n"
 
 

@@ -71,6 +71,7 @@ ZIPPED_LIMIT = 50 * MIB  # a zip uploaded directly (not through S3)
 UNZIPPED_LIMIT = 250 * MIB  # function code and layers, unzipped
 MAX_EVENT_BYTES = 6 * 1024 * 1024  # a synchronous Invoke request or response
 DEFAULT_TIMEOUT = 3.0  # seconds
+MIN_TIMEOUT = 1.0
 MAX_TIMEOUT = 900.0
 DEFAULT_MEMORY_MB = 128
 MIN_MEMORY_MB = 128
@@ -95,13 +96,34 @@ class RuntimeDates:
         self.update_blocked = update_blocked
 
 
-# From AWS's "Lambda runtimes" page (deprecation policy table).
+# AWS's "Lambda runtimes" page: deprecation, block function create, block function update.
+# go1.x and provided (AL1) share one row; AWS has moved their update block more than once
+# (2025-02-28, 2025-11-01, 2026-07-01); provided.al2's row is the Go page's OS-only table.
 RUNTIME_DATES = {
-    "go1.x": RuntimeDates("2024-01-08", "2024-02-08", "2026-03-09"),
-    "provided": RuntimeDates("2024-01-08", "2024-02-08", "2026-03-09"),
+    "go1.x": RuntimeDates("2024-01-08", "2024-02-08", "2026-07-01"),
+    "provided": RuntimeDates("2024-01-08", "2024-02-08", "2026-07-01"),
     "provided.al2": RuntimeDates("2026-06-30", "2026-07-31", "2026-08-31"),
     "provided.al2023": RuntimeDates("2029-06-30", "2029-07-31", "2029-08-31"),
 }
+# A customer-managed runtime: `Runtime: custom` plus RuntimeConfig (RuntimeArn, RuntimeAlias).
+CUSTOM_RUNTIME = "custom"
+# Managed runtimes of other languages, by identifier prefix: listed, never judged.
+OTHER_LANGUAGE_RUNTIMES = ("nodejs", "python", "java", "dotnet", "ruby")
+
+# Environment variables Lambda sets itself; a function that sets one is refused at deploy
+# ("Reserved keys used in this request"). TZ is documented beside them but is accepted.
+RESERVED_ENV_NAMES = (
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+)
+RESERVED_ENV_PREFIXES = ("AWS_LAMBDA_FUNCTION_",)  # _NAME, _MEMORY_SIZE, _VERSION, ...
+
+
+def is_reserved_env(name: str) -> bool:
+    """Whether Lambda reserves this environment variable name for itself."""
+    return name in RESERVED_ENV_NAMES or name.startswith(RESERVED_ENV_PREFIXES)
 
 # ─── provided.al2023's system ─────────────────────────────────────────────────────────
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gobuild import cgo as cgo_facts
 from gobuild import gosource, stamp, zippaths
 from gobuild.errors import ManifestError
 from gobuild.lambda_facts import (
@@ -38,10 +39,12 @@ RESERVED_ENV = {
     "GOOS": "set by gobuild to linux",
     "GOARCH": "chosen by `architectures`",
     "GOENV": "gobuild builds with GOENV=off so that no go env file changes the output",
+    "CC": "set by gobuild to zig for functions with `cgo = true`",
+    "CXX": "set by gobuild to zig for functions with `cgo = true`",
+    "CGO_CFLAGS": "use `cgo_cflags` (added after Go's default -O2 -g)",
+    "CGO_LDFLAGS": "use `cgo_ldflags` (added after Go's default -O2 -g)",
 }
-# Linux's limit on one argument or environment string (MAX_ARG_STRLEN, NUL included): a longer
-# ldflags, tags list or env entry cannot be passed to go at all.
-MAX_ARGUMENT_BYTES = 32 * 4096 - 1
+MAX_ARGUMENT_BYTES = 32 * 4096 - 1  # Linux's MAX_ARG_STRLEN, NUL included: go cannot get a longer one
 FUNCTION_DEFAULTS: dict[str, Any] = {
     "module_dir": ".",
     "architectures": list(DEFAULT_ARCHITECTURES),
@@ -51,7 +54,12 @@ FUNCTION_DEFAULTS: dict[str, Any] = {
     "include": [],
     "trimpath": True,
     "buildvcs": False,
+    "cgo": False,
+    "cgo_libc": cgo_facts.DEFAULT_LIBC,
+    "cgo_cflags": "",
+    "cgo_ldflags": "",
 }
+CGO_KEYS = ("cgo_libc", "cgo_cflags", "cgo_ldflags")  # folded into Function.cgo
 FUNCTION_KEYS = ("name", "package", *FUNCTION_DEFAULTS)
 TOP_KEYS = ("out_dir", "defaults", "function", "publish", "cache")
 PUBLISH_KEYS = ("bucket", "prefix", "key_template", "endpoint_url", "region", "profile", "jobs")
@@ -81,8 +89,8 @@ class Function:
     trimpath: bool = True
     buildvcs: bool = False
     workspace: Path | None = None  # the project's go.work that Go uses for module_dir, if any
-    # The values of ldflags placeholders other than {inputs} (gobuild.stamp), set when a build starts.
-    stamps: tuple[tuple[str, str], ...] = ()
+    stamps: tuple[tuple[str, str], ...] = ()  # ldflags placeholder values but {inputs}, set as a build starts
+    cgo: cgo_facts.Cgo | None = None  # None: CGO_ENABLED=0, a static binary
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,7 +207,28 @@ class _Checker:
         merged["module_dir"] = module_dir = self.module_dir(value, key, where)
         package = self.package(self.string(table["package"], f"{where}.package"), module_dir, where)
         workspace = gosource.find_workspace(module_dir, self.root.resolve())
-        return Function(name=name, package=package, workspace=workspace, **merged)
+        cgo = self.cgo(merged, table, where)
+        return Function(name=name, package=package, workspace=workspace, cgo=cgo,
+                        **{k: v for k, v in merged.items() if k != "cgo" and k not in CGO_KEYS})
+
+    def cgo(self, merged: dict[str, Any], table: dict[str, Any], where: str) -> cgo_facts.Cgo | None:
+        """The function's cgo settings when `cgo = true`; its own cgo_* keys without it are refused."""
+        values = {key: merged[key] for key in CGO_KEYS}
+        if merged["cgo"]:
+            if "CGO_ENABLED" in dict(merged["env"]):
+                raise self.fail(f"{where}.env.CGO_ENABLED", "cannot be set with `cgo = true`",
+                                "remove it: `cgo = true` builds with CGO_ENABLED=1")
+            settings = cgo_facts.Cgo(libc=values["cgo_libc"], cflags=values["cgo_cflags"], ldflags=values["cgo_ldflags"])
+            try:
+                self.argument(f"{where}.ldflags", "-ldflags=" + cgo_facts.link_flags(merged["ldflags"], settings))
+            except ValueError as error:
+                raise self.fail(f"{where}.ldflags", str(error), "write the -extldflags value without quotes") from None
+            return settings
+        stray = [key for key in CGO_KEYS if key in table]
+        if stray:
+            raise self.fail(f"{where}.{stray[0]}", "has no effect without `cgo = true`",
+                            "add `cgo = true` to the function (or to [defaults]), or remove the key")
+        return None
 
     def settings(self, table: dict[str, Any], where: str) -> dict[str, Any]:
         """Checks the inheritable keys present in a [defaults] or [[function]] table."""
@@ -212,6 +241,10 @@ class _Checker:
             "include": self.includes,
             "trimpath": self.boolean,
             "buildvcs": self.boolean,
+            "cgo": self.boolean,
+            "cgo_libc": self.cgo_libc,
+            "cgo_cflags": self.c_flags,
+            "cgo_ldflags": self.c_flags,
         }
         return {key: check(table[key], f"{where}.{key}") for key, check in checks.items() if key in table}
 
@@ -291,6 +324,18 @@ class _Checker:
             raise self.fail(key, error.message, error.hint) from None
         return text
 
+    def c_flags(self, value: Any, key: str) -> str:
+        text = self.string(value, key)
+        self.argument(key, "CGO_CFLAGS=-O2 -g " + text)
+        return text
+
+    def cgo_libc(self, value: Any, key: str) -> str:
+        text = self.string(value, key).strip()
+        problem = cgo_facts.libc_problem(text)
+        if problem:
+            raise self.fail(key, problem, cgo_facts.LIBC_HINT)
+        return text if text == cgo_facts.MUSL else f"2.{int(text[2:])}"  # 2.034 is 2.34
+
     def argument(self, key: str, argument: str) -> None:
         """Refuses a value that cannot be passed to a process: over Linux's limit for one string."""
         size = len(argument.encode("utf-8"))
@@ -311,9 +356,10 @@ class _Checker:
             if name == "CGO_ENABLED" and text != "0":
                 raise self.fail(
                     item,
-                    f"CGO_ENABLED={text} is refused: a cgo binary links against the build machine's C "
-                    "library, which provided.al2023 may not have, and cannot be cross-compiled portably",
-                    "remove it (gobuild builds with CGO_ENABLED=0) or drop the cgo dependency",
+                    f"CGO_ENABLED={text} is refused here: with the build machine's C compiler a cgo binary "
+                    "needs that machine's C library, which provided.al2023 may not have",
+                    "remove it and set `cgo = true` on the function: gobuild then compiles the C code with "
+                    "zig against Amazon Linux 2023's glibc 2.34 (gobuild's cgo extra)",
                 )
             result.append((name, text))
         return tuple(sorted(result))

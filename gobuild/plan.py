@@ -1,6 +1,6 @@
 """Manifest + command-line choices → Targets (function × arch) grouped for `go build`. Pure.
 
-Targets that share module, arch, tags, ldflags, env and flags are compiled by one
+Targets that share module, arch, tags, ldflags, env, cgo settings and flags are compiled by one
 `go build -o DIR/ pkg…` call, so Go shares the work between them. Two packages whose
 binaries would get the same name (`cmd/a/lambda`, `cmd/b/lambda`) go to different groups,
 and so does each target whose ldflags stamp `{inputs}`: -X applies to every binary one call links.
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gobuild import stamp
+from gobuild.cgo import Cgo
 from gobuild.errors import UsageError
 from gobuild.lambda_facts import artifact_name, require_arch
 from gobuild.manifest import Function, Manifest
@@ -56,6 +57,7 @@ class BuildSettings:
     trimpath: bool
     buildvcs: bool
     workfile: Path | None = None  # the go.work Go uses (GOWORK), or None for GOWORK=off
+    cgo: Cgo | None = None  # CGO_ENABLED=1 with zig as the C compiler; None: a static CGO_ENABLED=0 build
     stamps: tuple[tuple[str, str], ...] = ()  # ldflags placeholder values but {inputs} (gobuild.stamp)
 
     @property
@@ -92,6 +94,9 @@ class BuildSettings:
             "trimpath": self.trimpath,
             "buildvcs": self.buildvcs,
         }
+        if self.cgo is not None:  # only then, so that static records keep their value
+            record["cgo_enabled"] = "1"
+            record["cgo"] = self.cgo.as_record()
         if self.workfile is not None:  # only then, so that records without a workspace keep their value
             record["gowork"] = os.path.relpath(self.workfile, self.module_dir).replace(os.sep, "/")
         if self.stamps:  # only then, so that fingerprints without placeholders keep their value
@@ -128,6 +133,7 @@ def settings_for(target: Target) -> BuildSettings:
         buildvcs=f.buildvcs,
         workfile=f.workspace,
         stamps=f.stamps,
+        cgo=f.cgo,
     )
 
 

@@ -6,6 +6,7 @@ Schema (version 1), paths relative to the folder holding artifacts.json:
   "gobuild_version": "0.1.0",
   "go_version": "go1.26.8",
   "ignored_env": ["GOFLAGS", ...],      # caller GO* variables gobuild cleared
+  "zig_version": "0.17.1",              # only with cgo artifacts: the zig that compiled their C code
   "artifacts": [                          # sorted by name, then arch
     {"name", "arch", "package", "path", "size", "sha256", "code_sha256",
      "contents_sha256", "inputs", "settings": {...}}
@@ -65,6 +66,7 @@ class ArtifactsFile:
     gobuild_version: str = __version__
     ignored_env: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
+    zig_version: str | None = None  # the zig of the cgo artifacts; None (and absent) without them
 
     def find(self, name: str, arch: str) -> Artifact | None:
         return next((a for a in self.artifacts if a.key == (name, arch)), None)
@@ -89,6 +91,8 @@ def render(document: ArtifactsFile) -> bytes:
     data = asdict(document)
     data["artifacts"] = sorted(data["artifacts"], key=lambda a: (a["name"], a["arch"]))
     data["ignored_env"] = sorted(data["ignored_env"])
+    if data["zig_version"] is None:  # absent, so that documents without cgo keep their bytes
+        del data["zig_version"]
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -127,6 +131,7 @@ def load(path: Path) -> ArtifactsFile:
             go_version=data["go_version"],
             gobuild_version=data["gobuild_version"],
             ignored_env=tuple(data.get("ignored_env", ())),
+            zig_version=data.get("zig_version"),
         )
     except (KeyError, TypeError) as error:
         raise StaleError(f"{path}: malformed ({error})", hint="run `gobuild build` to write it again") from None
@@ -192,7 +197,7 @@ def _stale(manifest: Manifest, document: ArtifactsFile, index_path: Path, only: 
         if (not only or artifact.name in only) and artifact.key not in wanted:
             return f"{artifact.name}/{artifact.arch} is in {index_path.name} but not in {manifest.path.name}"
     now = current_fingerprints(manifest, [t for t, _ in recorded], go_version=document.go_version,
-                               environ=environ)
+                               environ=environ, zig_version=document.zig_version)
     stale = sorted(((t, now[t.key]) for t, a in recorded if now[t.key].fingerprint != a.inputs),
                    key=lambda item: item[0].key)
     if not stale:

@@ -1,7 +1,8 @@
 """Inputs fingerprints: a content hash of everything a target's build reads.
 
-A target's fingerprint covers the Go version, its build settings, the zip timestamp, the
-bytes of every local source file Go compiles into it (from `go list -deps`), the bytes of
+A target's fingerprint covers the Go version (and for cgo, zig's version and target), its build
+settings, the zip timestamp, the bytes of every local source file Go compiles into it (from
+`go list -deps`: Go, assembly, and for cgo the C, C++ and header files), the bytes of
 go.mod/go.sum, the versions of the modules it uses, and its included files. Paths in it
 are module-relative, so two clones at different places agree (a shared cache relies on it).
 The settings hashed are the ldflags *template* and the values of its placeholders but
@@ -118,8 +119,9 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 
 
 def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: HashCache,
-                go_version: str, epoch: int) -> str:
-    """The content fingerprint of one target (hex); equal fingerprints mean equal zips."""
+                go_version: str, epoch: int, *, zig_version: str | None = None) -> str:
+    """The content fingerprint of one target (hex); equal fingerprints mean equal zips. A cgo
+    target's also holds the zig version and target that compile its C code."""
     digest = hashlib.sha256()
     record = {
         "go": go_version,
@@ -133,6 +135,8 @@ def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: 
     }
     if inputs.trees:  # only then, so that fingerprints without embedded folders keep their value
         record["trees"] = sorted(cache.tree(d) for d in inputs.trees)
+    if settings.cgo is not None:  # only then, so that static fingerprints keep their value
+        record["zig"] = {"version": zig_version, "target": settings.cgo.target(settings.arch)}
     digest.update(json.dumps(record, sort_keys=True).encode())
     for path, key in sorted(inputs.files, key=lambda f: f[1]):
         digest.update(f"\n{key}\0{cache.file(path)}".encode())

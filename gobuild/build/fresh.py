@@ -10,8 +10,8 @@ It is cheap when it can be: while a target's load key is unchanged, the inputs `
 reported at its last build still hold, and the fingerprint comes from hashes the state file
 already knows by stat. Otherwise (imports or file lists changed, or no state: a fresh
 checkout, a merged dist/) `go list` runs once per group of targets with the same settings.
-The Go version is the one artifacts.json records: the question is whether the sources
-changed, and a publishing job need not have the build's toolchain. Nothing is written.
+The Go and zig versions are the ones artifacts.json records: the question is whether the
+sources changed, and a publishing job need not have the build's toolchain. Nothing is written.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Current:
 
 
 def current_fingerprints(manifest: Manifest, targets: Iterable[Target], *, go_version: str,
-                         environ: Mapping[str, str]) -> dict[tuple[str, str], Current]:
+                         environ: Mapping[str, str], zig_version: str | None = None) -> dict[tuple[str, str], Current]:
     """Each target's inputs fingerprint as its sources give it now (see the module docstring).
 
     Raises ToolError when `go list` is needed and there is no go, and StaleError when the
@@ -59,7 +59,8 @@ def current_fingerprints(manifest: Manifest, targets: Iterable[Target], *, go_ve
             if recorded is None or load_key(target, settings, recorded[0], state.hashes, go_version) != recorded[1]:
                 to_list.setdefault(settings, []).append(target)
                 continue
-            print_now = fingerprint(target, settings, recorded[0], state.hashes, go_version, epoch)
+            print_now = fingerprint(target, settings, recorded[0], state.hashes, go_version, epoch,
+                                    zig_version=zig_version)
         except OSError as error:
             raise _unreadable(error) from None
         result[target.key] = Current(fingerprint=print_now, changed=_changed(recorded[0], state, before))
@@ -82,7 +83,8 @@ def current_fingerprints(manifest: Manifest, targets: Iterable[Target], *, go_ve
                                      hint="run `gobuild build` to see Go's output", output=listed.errors[target])
                 try:
                     inputs = listed.inputs[target]
-                    print_now = fingerprint(target, settings, inputs, state.hashes, go_version, epoch)
+                    print_now = fingerprint(target, settings, inputs, state.hashes, go_version, epoch,
+                                            zig_version=zig_version)
                     changed = _changed(inputs, state, before) if state.inputs(target) else ()
                 except OSError as error:
                     raise _unreadable(error) from None

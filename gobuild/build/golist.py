@@ -26,8 +26,12 @@ from gobuild.errors import BuildError
 from gobuild.plan import BuildSettings, Target
 
 _LIST_FIELDS = ("ImportPath,Dir,GoFiles,SFiles,EmbedPatterns,EmbedFiles,SysoFiles,IgnoredGoFiles,"
-                "IgnoredOtherFiles,InvalidGoFiles,Standard,Module,Deps,Error,DepsErrors")
+                "IgnoredOtherFiles,InvalidGoFiles,Standard,Module,Deps,Error,DepsErrors,"
+                "CgoFiles,CFiles,CXXFiles,MFiles,HFiles,FFiles,SwigFiles,SwigCXXFiles")
 _SOURCE_LISTS = ("GoFiles", "SFiles", "EmbedFiles", "SysoFiles")
+# What a cgo build compiles besides Go: inputs of cgo targets only (CGO_ENABLED=0 lists them
+# nowhere, but for header files, so static fingerprints keep their value).
+_CGO_LISTS = ("CgoFiles", "CFiles", "CXXFiles", "MFiles", "HFiles", "FFiles", "SwigFiles", "SwigCXXFiles")
 _IGNORED_LISTS = ("IgnoredGoFiles", "IgnoredOtherFiles")
 _GLOB = re.compile(r"[*?[\\]")
 MAX_REPLAYED_JSON = 4096  # a failed go list's stdout is shown when it is this short
@@ -68,9 +72,10 @@ def cgo_hint(files: Sequence[str], module_dir: Path) -> str | None:
     shown = [os.path.relpath(f, module_dir) for f in files[:3]]
     more = f" and {len(files) - 3} more" if len(files) > 3 else ""
     verb = "imports" if len(files) == 1 else "import"
-    return (f"this function needs cgo: {', '.join(shown)}{more} {verb} \"C\", and gobuild builds with "
-            "CGO_ENABLED=0 (a static binary for provided.al2023), which leaves those files out; "
-            "use a pure-Go replacement for that code")
+    return (f"this function needs cgo: {', '.join(shown)}{more} {verb} \"C\", which a static build "
+            "(CGO_ENABLED=0) leaves out; set `cgo = true` for it in gobuild.toml to compile the C code with "
+            "zig against provided.al2023's glibc 2.34 (gobuild's cgo extra), or use a pure-Go "
+            "replacement for that code")
 
 
 def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) -> Listing:
@@ -106,7 +111,7 @@ def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) 
         if messages:
             errors[target] = _failure(done, target, messages)
         else:
-            inputs[target] = _inputs_of(main, packages, module_files)
+            inputs[target] = _inputs_of(main, packages, module_files, cgo=settings.cgo is not None)
     return Listing(inputs, errors, closures)
 
 
@@ -137,8 +142,10 @@ def _failure(done: Completed, target: Target, messages: list[str]) -> str:
     return "\n".join([f"$ {command}", *messages, *said]) + "\n"
 
 
-def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: list[tuple[str, str]]) -> Inputs:
+def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: list[tuple[str, str]], *,
+               cgo: bool) -> Inputs:
     files = list(module_files)
+    lists = (*_SOURCE_LISTS, *_CGO_LISTS) if cgo else _SOURCE_LISTS
     dirs: list[str] = []
     excluded: list[str] = []
     trees: list[str] = []
@@ -160,7 +167,7 @@ def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: lis
             # A local replacement's requirements take part in choosing module versions.
             files.append((os.path.join(root, "go.mod"), f"{prefix}/go.mod"))
         dirs.append(package["Dir"])
-        for field in _SOURCE_LISTS:
+        for field in lists:
             for name in package.get(field) or []:
                 absolute = os.path.join(package["Dir"], name)
                 files.append((absolute, f"{prefix}/{os.path.relpath(absolute, root)}"))

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from gobuild import files
 from gobuild.build.processes import Completed, Processes
+from gobuild.build.zig import Zig, cgo_env
+from gobuild.cgo import link_flags
 from gobuild.errors import BuildError, ToolError
 from gobuild.plan import BuildSettings
 
@@ -45,6 +47,7 @@ class GoTool:
     ignored_env: tuple[str, ...]
     tmpdir: str | None = None  # GOTMPDIR for go's work folders: inside the build's scratch folder
     cpus: int | None = None  # `go build -p N` and GOMAXPROCS=N; None: Go's default (every CPU)
+    zig: Zig | None = None  # the C compiler of cgo targets, found when a build has any
     processes: Processes = field(default_factory=Processes, compare=False, repr=False)
 
     def env_for(self, settings: BuildSettings) -> dict[str, str]:
@@ -53,6 +56,8 @@ class GoTool:
         env.update({"GOAMD64": "v1", "GOARM64": "v8.0"})
         env.update(dict(settings.env))
         env.update({"GOOS": "linux", "GOARCH": settings.arch, "CGO_ENABLED": "0"})
+        if settings.cgo is not None:
+            env.update(cgo_env(self.zig, settings.cgo, settings.arch))
         env["GOWORK"] = str(settings.workfile) if settings.workfile else "off"
         if self.tmpdir:
             env["GOTMPDIR"] = self.tmpdir
@@ -91,6 +96,9 @@ def clean_env(environ: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ..
         if (name.startswith("GO") or name.startswith("CGO_")) and name not in PASSTHROUGH:
             if NEUTRAL.get(name) != value:
                 ignored.append(name)
+            continue
+        if name.startswith("ZIG_") and name != "ZIG_GLOBAL_CACHE_DIR":  # ZIG_LIB_DIR, ZIG_LIBC: other C libraries
+            ignored.append(name)
             continue
         env[name] = value
     env["GOENV"] = "off"
@@ -131,7 +139,7 @@ def build_argv(go: GoTool, settings: BuildSettings, packages: Sequence[str], out
         argv.append("-trimpath")
     if settings.tags:
         argv.append("-tags=" + ",".join(settings.tags))
-    argv.append("-ldflags=" + settings.ldflags)
+    argv.append("-ldflags=" + (link_flags(settings.ldflags, settings.cgo) if settings.cgo else settings.ldflags))
     argv += ["-o", str(out_dir) + os.sep, *packages]
     return argv
 

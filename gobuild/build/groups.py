@@ -70,7 +70,8 @@ class GroupRunner:
             return None
         inputs, key = recorded
         settings = settings_for(target)
-        inputs_fingerprint = fingerprint(target, settings, inputs, self.state.hashes, self.go.version, self.epoch)
+        inputs_fingerprint = fingerprint(target, settings, inputs, self.state.hashes, self.go.version, self.epoch,
+                                         zig_version=self.go.zig.version if self.go.zig else None)
         if load_key(target, settings, inputs, self.state.hashes, self.go.version) != key:
             # Imports, build constraints or file lists may have changed: ask go list again.
             if self._recorded(target, inputs_fingerprint) is None:
@@ -159,13 +160,14 @@ class GroupRunner:
                     return [], [self.failed(t, error.output or error.message, None) for t in group.targets]
             for target in group.targets:
                 if target in listing.errors:
-                    hint = cgo_hint(listing.cgo_files(target), group.settings.module_dir)
+                    hint = self.cgo_hint(listing.cgo_files(target), group)
                     failures.append(self.failed(target, listing.errors[target], hint))
                     continue
                 inputs = listing.inputs[target]
                 hashes = self.state.hashes
                 self.state.remember(target, inputs, load_key(target, group.settings, inputs, hashes, self.go.version))
-                prints[target] = fingerprint(target, group.settings, inputs, hashes, self.go.version, self.epoch)
+                prints[target] = fingerprint(target, group.settings, inputs, hashes, self.go.version, self.epoch,
+                                             zig_version=self.go.zig.version if self.go.zig else None)
                 artifact = self.up_to_date(target, prints[target])
                 if artifact:
                     built.append(artifact)
@@ -189,7 +191,7 @@ class GroupRunner:
         for target in todo:
             result = compiled[target]
             if isinstance(result, Failure):
-                hint = cgo_hint(self.cgo_candidates(target, listing), group.settings.module_dir)
+                hint = self.cgo_hint(self.cgo_candidates(target, listing), group)
                 failures.append(self.failed(target, result.output, hint))
             else:
                 packaging.append(self.zipper.submit(self.package_one, target, result, group, prints[target], started))
@@ -205,6 +207,10 @@ class GroupRunner:
         """A target that did not build, reported with Go's output (and the hint, if any)."""
         self.reporter.finished(target.label, False, "failed", output=output, **({"hint": hint} if hint else {}))
         return Failure(target=target, output=output, hint=hint)
+
+    def cgo_hint(self, files: list[str], group: Group) -> str | None:
+        """The hint for a static target whose files that import "C" were left out (none for cgo ones)."""
+        return cgo_hint(files, group.settings.module_dir) if group.settings.cgo is None else None
 
     def cgo_candidates(self, target: Target, listing: Listing | None) -> list[str]:
         """Files of the target left out of the build that import "C", from this run's go list

@@ -49,6 +49,10 @@ def merge(manifest: Manifest, inputs: Sequence[Path], output: Path) -> Artifacts
     if len(versions) > 1:
         raise UsageError(f"shards were built with different Go versions: {', '.join(sorted(versions))}",
                          hint="build every shard with the same toolchain")
+    zigs = {doc.zig_version for _, doc in documents if doc.zig_version}
+    if len(zigs) > 1:
+        raise UsageError(f"shards built cgo functions with different zig versions: {', '.join(sorted(zigs))}",
+                         hint="install the same ziglang (gobuild's cgo extra) on every shard")
     owner: dict[tuple[str, str], Path] = {}
     chosen: list[tuple[Path, Artifact]] = []
     for path, document in documents:
@@ -74,6 +78,7 @@ def merge(manifest: Manifest, inputs: Sequence[Path], output: Path) -> Artifacts
     merged = ArtifactsFile(
         artifacts=tuple(sorted((a for _, a in chosen), key=lambda a: a.key)),
         go_version=versions.pop(),
+        zig_version=zigs.pop() if zigs else None,
         ignored_env=tuple(sorted({v for _, d in documents for v in d.ignored_env})),
     )
     with artifacts_file.locked(output.parent):

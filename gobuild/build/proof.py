@@ -23,6 +23,7 @@ from pathlib import Path
 
 from gobuild.build.gotool import NEUTRAL
 from gobuild.build.package import MODE_EXECUTABLE, contents_digest, dos_datetime, file_mode
+from gobuild.cgo import link_flags
 from gobuild.check.buildinfo import BuildInfo, read_buildinfo
 from gobuild.check.elf import ElfError, ElfFile, parse_elf
 from gobuild.check.verify import judge_zip
@@ -162,8 +163,9 @@ def _wanted_settings(settings: BuildSettings) -> Iterable[tuple[str, str | None]
     yield "-tags", ",".join(settings.tags) or None
     yield "-trimpath", "true" if settings.trimpath else None
     # cmd/go leaves -ldflags out of the build information under -trimpath (they may hold paths).
-    yield "-ldflags", None if settings.trimpath else (settings.ldflags or None)
-    yield "CGO_ENABLED", "0"
+    ldflags = link_flags(settings.ldflags, settings.cgo) if settings.cgo is not None else settings.ldflags
+    yield "-ldflags", None if settings.trimpath else (ldflags or None)
+    yield "CGO_ENABLED", "1" if settings.cgo is not None else "0"
     yield "GOOS", "linux"
     yield "GOARCH", settings.arch
     level = _LEVELS[settings.arch]
@@ -171,8 +173,9 @@ def _wanted_settings(settings: BuildSettings) -> Iterable[tuple[str, str | None]
 
 
 def _stripping(elf: ElfFile, settings: BuildSettings) -> list[str]:
-    """What the binary shows of -s and -w when the build information cannot (under -trimpath)."""
-    flags = settings.ldflags.split()
+    """What the binary shows of -s and -w when the build information cannot (under -trimpath).
+    A cgo binary is always stripped (gobuild.cgo.link_flags)."""
+    flags = settings.ldflags.split() + (["-s"] if settings.cgo is not None else [])
     stripped = elf.section(".symtab") is None
     dwarf = any(s.name.startswith((".debug_", ".zdebug_")) for s in elf.sections)
     if stripped != ("-s" in flags):

@@ -26,6 +26,7 @@ from gobuild.build.package import zip_timestamp
 from gobuild.build.processes import Interrupted, Processes
 from gobuild.build.scratch import remove_leftovers
 from gobuild.build.stamping import stamp_targets
+from gobuild.build.zig import find_zig, version_warning
 from gobuild.errors import BuildError, GobuildError
 from gobuild.manifest import Manifest
 from gobuild.plan import Target
@@ -47,6 +48,7 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
         go = replace(go, cpus=options.go_cpus)
     for ignored in go.ignored_env:
         reporter.warning(ignored_env_warning(ignored))
+    go = with_zig(go, targets, reporter)
     targets = stamp_targets(targets, go, environ, reporter)
     remove_leftovers(out_dir)  # what builds killed with SIGKILL left: their scratch and temporary files
     index_path = artifacts_file.artifacts_path(out_dir)
@@ -77,7 +79,8 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
     except OSError as error:
         reporter.warning(f"cannot save {runner.state.path}: {error.strerror or error} (the next build reads more)")
     consulted = Consulted(
-        sources=(str(manifest.path), *runner.state.consulted(targets), *_workspace_files(manifest, targets)),
+        sources=(str(manifest.path), *runner.state.consulted(targets), *_workspace_files(manifest, targets),
+                 *([go.zig.path] if go.zig else [])),  # a new ziglang replaces it
         outputs=(str(index_path), *(str(out_dir / t.zip_name) for t in targets), str(out_dir)),
         go=(go.path, str(module_dirs[0]), go.version), since=runner.state.hashes.started,
     )
@@ -86,6 +89,19 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
         go_version=go.version, manifest_path=manifest.path, compiled=runner.compiled,
         up_to_date=runner.skipped, from_cache=runner.cached, ignored_env=go.ignored_env, consulted=consulted,
     )
+
+
+def with_zig(go: GoTool, targets: tuple[Target, ...], reporter: Reporter) -> GoTool:
+    """The go tool with zig as the C compiler when a target has `cgo = true` (a ToolError
+    naming the function and the fix when zig is not installed); unchanged otherwise."""
+    first = next((t for t in targets if t.function.cgo is not None), None)
+    if first is None:
+        return go
+    found = find_zig(dict(go.base_env), needed_by=f"function {first.function.name}")
+    warning = version_warning(found)
+    if warning:
+        reporter.warning(warning)
+    return replace(go, zig=found)
 
 
 def ignored_env_warning(name: str) -> str:
@@ -108,8 +124,12 @@ def _write_index(index_path: Path, names: set[tuple[str, str]], artifacts: list[
     def document() -> ArtifactsFile:
         latest = _previous(index_path)
         kept = [a for a in (latest.artifacts if latest else ()) if a.key in names]
-        return ArtifactsFile(artifacts=artifacts_file.merged(kept, artifacts, failed), go_version=go.version,
-                             ignored_env=go.ignored_env)
+        entries = artifacts_file.merged(kept, artifacts, failed)
+        # The zig that built the cgo zips: this build's, or the last one's when it used none.
+        zig = go.zig.version if go.zig else latest.zig_version if latest else None
+        cgo = any(a.settings.get("cgo_enabled") == "1" for a in entries)
+        return ArtifactsFile(artifacts=entries, go_version=go.version, ignored_env=go.ignored_env,
+                             zig_version=zig if cgo else None)
 
     try:
         if artifacts_file.same_bytes(index_path, document()):

@@ -33,8 +33,11 @@ GLIBC_ABI_MARKERS = {"GLIBC_ABI_DT_RELR": (2, 36)}
 STATIC_FIX = "build with CGO_ENABLED=0 for a static binary (gobuild build does)"
 OLD_GLIBC_FIX = (
     "build with CGO_ENABLED=0 for a static binary, or compile the C code against glibc 2.34: "
-    "zig cc -target x86_64-linux-gnu.2.34 (aarch64-linux-gnu.2.34), or an Amazon Linux 2023 container"
+    "`cgo = true` in gobuild.toml (zig), zig cc -target x86_64-linux-gnu.2.34 (aarch64-linux-gnu.2.34), "
+    "or an Amazon Linux 2023 container"
 )
+DYNAMIC_FIX = ("nothing when no GB213 or GB214 is reported (it needs only what provided.al2023 has); "
+               "CGO_ENABLED=0 gives a static binary")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +64,7 @@ def judge_elf(source: Source, name: str, findings: FindingList, arch: str | None
     info = _read_go_info(source, elf, name, findings)
     if info is None:
         return Learned(arch=elf.goarch)
-    _judge_go(info, name, findings)
+    _judge_go(info, name, findings, dynamic=elf.is_dynamic)
     return Learned(arch=elf.goarch, go_version=info.go_version, build_info=info)
 
 
@@ -101,7 +104,7 @@ def _judge_dynamic(source: Source, elf: ElfFile, name: str, findings: FindingLis
                      fix=STATIC_FIX, entry=name)
         return
     findings.add("GB211", f"{name} is dynamically linked against {loader} and {_needs_summary(needs)}: "
-                 "it depends on the libraries of the image it runs on", fix=STATIC_FIX, entry=name)
+                 "it depends on the libraries of the image it runs on", fix=DYNAMIC_FIX, entry=name)
     for library in needs.libraries:
         if library not in AL2023_LIBRARIES and library not in bundled:
             findings.add("GB214", f"{name} needs the shared library {display(library)}, which provided.al2023 "
@@ -161,7 +164,7 @@ def _read_go_info(source: Source, elf: ElfFile, name: str, findings: FindingList
     return info
 
 
-def _judge_go(info: BuildInfo, name: str, findings: FindingList) -> None:
+def _judge_go(info: BuildInfo, name: str, findings: FindingList, *, dynamic: bool) -> None:
     program = f" ({display(info.path)})" if info.path else ""
     findings.add("GB301", f"{name} was built with {display(info.go_version or '')}{program}", entry=name)
     goos = info.setting("GOOS")
@@ -172,8 +175,10 @@ def _judge_go(info: BuildInfo, name: str, findings: FindingList) -> None:
     if lambda_go is not None:
         _judge_lambda_go(lambda_go.effective_version, info, name, findings)
     if info.setting("CGO_ENABLED") == "1":
-        findings.add("GB305", f"{name} was built with CGO_ENABLED=1: it may need C libraries that "
-                     "provided.al2023 lacks", fix="build with CGO_ENABLED=0 (gobuild build does)", entry=name)
+        # What C code needs from the system is judged from the ELF itself (GB211-GB214).
+        needs = ("its libraries and glibc symbol versions are checked by GB211, GB213 and GB214" if dynamic
+                 else "it is statically linked, so it needs no library from the image")
+        findings.add("GB305", f"{name} was built with CGO_ENABLED=1 (it links C code): {needs}", entry=name)
     if info.setting("-trimpath") != "true":
         findings.add("GB306", f"{name} was built without -trimpath: it embeds local paths and is not "
                      "reproducible", fix="build with -trimpath (gobuild build does)", entry=name)

@@ -70,7 +70,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "GB302": ("info", "Go version unknown"),
     "GB303": ("error", "aws-lambda-go is older than v1.18.0"),
     "GB304": ("info", "built without the lambda.norpc tag"),
-    "GB305": ("warning", "built with CGO_ENABLED=1"),
+    "GB305": ("info", "built with CGO_ENABLED=1"),
     "GB306": ("info", "built without -trimpath"),
     "GB307": ("warning", "built for an amd64 CPU level Lambda does not promise"),
     "GB308": ("error", "built for an arm64 CPU level Graviton2 lacks"),

@@ -25,6 +25,7 @@ from gobuild.cli.app import (
     run,
 )
 from gobuild.errors import BuildError, UsageError, VerifyError
+from gobuild.lines import plural
 
 if TYPE_CHECKING:
     from gobuild.build.runner import BuildResult
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from gobuild.report import RecordingReporter, Reporter
 
 JOBS = os.cpu_count() or 2
+CHANGED = ("zipped", "from cache")  # the runner's details for a zip this run wrote
 
 
 @app.command("init")
@@ -45,9 +47,17 @@ def init_command(
     all_mains: Annotated[
         bool, typer.Option("--all-mains", help="Every main package, not only those that import aws-lambda-go.")
     ] = False,
+    example: Annotated[
+        bool, typer.Option("--example", help="Print the annotated example manifest (every key), write nothing.")
+    ] = False,
 ) -> None:
     """Write a gobuild.toml for the module's Lambda functions: every main package that imports
     aws-lambda-go, wherever it lives (in every module of a go.work workspace)."""
+    if example:
+        from gobuild import example_manifest
+
+        typer.echo(example_manifest(), nl=False)
+        return
     from gobuild import discover
     from gobuild.files import write_atomic
     from gobuild.lines import plural
@@ -86,6 +96,9 @@ def build_command(
     shard: Annotated[str | None, typer.Option("--shard", help="Build part K of N of the targets (K/N).")] = None,
     check_reproducible: Annotated[bool, typer.Option(
         "--check-reproducible", help="Then rebuild every target in a varied copy and compare the zips.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the manifest and list the targets; build nothing.")
+    ] = False,
 ) -> None:
     """Cross-compile every function and write reproducible zips and dist/artifacts.json."""
     from gobuild.build.merge import parse_shard
@@ -110,6 +123,12 @@ def build_command(
                 # A CI matrix may have more shards than targets: those shards build nothing.
                 err_console.print(f"shard {k}/{n} has no targets ({plural(everything, 'target')} in {n} shards): "
                                   "nothing to build")
+        if dry_run:  # the manifest loaded and the selection holds: say what a build would do
+            for target in [] if quiet else targets:
+                err_console.print(f"{target.label:<28} {target.function.package}", markup=False)
+            if not quiet:
+                err_console.print(f"{loaded.path}: {plural(len(targets), 'target')} to build; nothing built")
+            return
         try:
             with ExitStack() as stack:
                 reporter, recorder = reporters(stack, loaded.out_dir, "build", as_json=as_json, quiet=quiet)
@@ -138,7 +157,7 @@ def build_command(
             raise BuildError(f"{len(result.failures)} of {len(targets)} targets failed: {names}")
         if problems:
             raise VerifyError(
-                f"{len(problems)} artifacts would not run on Lambda: {', '.join(sorted(problems))}",
+                f"{plural(len(problems), 'artifact')} would not run on Lambda: {', '.join(sorted(problems))}",
                 hint="run `gobuild verify` on them for the details",
             )
         if checked and not checked.ok:
@@ -221,6 +240,8 @@ def build_document(
             for f in result.failures
         ],
         "counts": {"built": result.compiled, "from_cache": result.from_cache, "up_to_date": result.up_to_date},
+        # name/arch of each zip this run wrote: compiled to new bytes, or taken from the cache
+        "changed": sorted(e.task for e in recorder.events if e.kind == "finished" and e.detail in CHANGED),
         "verified": verified,
         "verify_errors": problems,
         "warnings": recorder.warnings(),
@@ -229,11 +250,13 @@ def build_document(
 
 @app.command("merge")
 def merge_command(
-    inputs: Annotated[list[Path], typer.Argument(help="artifacts.json of each shard (zips beside each).")],
+    inputs: Annotated[
+        list[Path], typer.Argument(metavar="ARTIFACTS_JSON", help="artifacts.json of each shard (zips beside each).")
+    ],
     directory: DirOption = HERE,
     manifest: ManifestOption = MANIFEST,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Merged index [out_dir/artifacts.json].")
+        Path | None, typer.Option("-o", "--output", help="Merged index (default: out_dir/artifacts.json).")
     ] = None,
 ) -> None:
     """Join the artifacts.json of `build --shard` runs into one, refusing overlaps and gaps."""
@@ -245,6 +268,7 @@ def merge_command(
         loaded = load_manifest(manifest_file(directory, manifest))
         dest = output or artifacts_path(loaded.out_dir)
         merged = merge(loaded, inputs, dest)
-        err_console.print(f"merged {len(inputs)} shards: {len(merged.artifacts)} artifacts in {dest}")
+        shards, artifacts = plural(len(inputs), "shard"), plural(len(merged.artifacts), "artifact")
+        err_console.print(f"merged {shards}: {artifacts} in {dest}")
 
     run(action)

@@ -20,7 +20,7 @@ from gobuild.cli.app import (
     run,
 )
 from gobuild.errors import PublishError
-from gobuild.lines import human_size
+from gobuild.lines import human_size, plural
 
 if TYPE_CHECKING:
     from gobuild.publish.model import PublishResult
@@ -93,9 +93,9 @@ def summary(result: PublishResult) -> str:
     verb = "would publish" if result.dry_run else "published"
     counts = f"{result.count('to upload')} to upload" if result.dry_run else f"{result.count('uploaded')} uploaded"
     line = (
-        f"{verb} {len(result.published)} zips to s3://{result.bucket}: {counts}, "
+        f"{verb} {plural(len(result.published), 'zip')} to s3://{result.bucket}: {counts}, "
         f"{result.count('present')} already present; {human_size(result.bytes_sent)} sent "
-        f"in {result.requests} requests"
+        f"in {plural(result.requests, 'request')}"
     )
     if result.written:
         line += f" → {', '.join(p.name for p in result.written)}"

@@ -85,11 +85,13 @@ def entrypoint_problem(path: Path) -> str | None:
 
 
 def runner_command(
-    bootstrap: Path, *, arch: str | None, host: str, find_program: Callable[[str], str | None]
+    bootstrap: Path, *, arch: str | None, host: str, find_program: Callable[[str], str | None],
+    find_sysroot: Callable[[Arch], str | None] | None = None,
 ) -> list[str]:
-    """The command that starts the bootstrap: itself, or through qemu-user for another arch.
+    """The command that starts the bootstrap: itself, or through qemu-user for another arch (with
+    `-L <that arch's C library>` for a dynamically linked one: a cgo build).
 
-    Raises ToolError when the bootstrap needs qemu and it is not installed.
+    Raises ToolError when the bootstrap needs qemu, or that C library, and it is not installed.
     """
     wanted = Arch.parse(arch) if arch else None
     if wanted is None or arch == host:
@@ -98,12 +100,40 @@ def runner_command(
     for name in names:
         found = find_program(name)
         if found:
-            return [found, str(bootstrap)]
+            return [found, *_sysroot_args(bootstrap, wanted, find_sysroot or find_cross_sysroot), str(bootstrap)]
     raise ToolError(
         f"bootstrap is built for {arch} and this host is {host}: {names[0]} is not installed, so it cannot run here",
         hint="install qemu-user-static (Debian/Ubuntu: apt-get install qemu-user-static)"
         + (f", or build the function for {host} too and run that" if Arch.parse(host) else ""),
     )
+
+
+def find_cross_sysroot(arch: Arch) -> str | None:
+    """The folder holding another architecture's glibc as Debian's cross packages install it
+    (libc6-arm64-cross: /usr/aarch64-linux-gnu), when its loader is there."""
+    root = f"/usr/{arch.gnu_triple}"
+    return root if os.path.exists(root + arch.loader) else None
+
+
+def _sysroot_args(bootstrap: Path, arch: Arch, find_sysroot: Callable[[Arch], str | None]) -> list[str]:
+    """qemu's -L for a dynamically linked bootstrap, so that its loader and libraries are the
+    target architecture's; nothing for a static one."""
+    try:
+        with open(bootstrap, "rb") as handle:
+            interpreter = parse_elf(FileSource(handle, os.fstat(handle.fileno()).st_size)).interpreter
+    except (OSError, ElfError):
+        return []
+    if not interpreter:
+        return []
+    root = find_sysroot(arch)
+    if root is None:
+        raise ToolError(
+            f"bootstrap is a dynamically linked {arch.goarch} executable (a cgo build: it needs {interpreter}), "
+            f"and this host has no {arch.goarch} C library for qemu to run it with",
+            hint=f"install {arch.goarch}'s glibc for cross use (Debian/Ubuntu: apt-get install "
+            f"libc6-{arch.goarch}-cross, which fills /usr/{arch.gnu_triple})",
+        )
+    return ["-L", root]
 
 
 def lambda_environment(

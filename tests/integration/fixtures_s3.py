@@ -1,6 +1,6 @@
-"""A real S3-compatible server for the tests: SeaweedFS on 127.0.0.1, from scripts/s3server.py.
+"""A real S3-compatible server for the tests: SeaweedFS on 127.0.0.1, from gobuild.locals3.
 
-The server is the same code `scripts/demo` runs. It gets throwaway credentials whose secret is
+The server is the same code `gobuild local-s3` and `scripts/demo` run. It gets throwaway credentials whose secret is
 recognisable (SECRET_MARK), so tests can prove it never shows up in output, logs or files.
 Clients get an environment with only those credentials: no profile, no config file, no
 instance metadata, so nothing can reach AWS.
@@ -9,14 +9,12 @@ instance metadata, so nothing can reach AWS.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import secrets
 import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -26,30 +24,12 @@ else:  # pragma: no cover - typer depends on typing_extensions
 
 import pytest
 
-from tests.conftest import REPO
+from gobuild.locals3 import AWS_VARIABLES_TO_DROP, Credentials, S3Server
 
 SECRET_MARK = "FAKEsecretGOBUILD"
 
 
-def _load_s3server() -> ModuleType:
-    # scripts/ is not a package (scripts/demo imports it from beside itself); load it by path.
-    name = "gobuild_scripts_s3server"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / "s3server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-s3server = _load_s3server()
-S3Server = s3server.S3Server
-Credentials = s3server.Credentials
-
-
-def marked_credentials() -> Any:
+def marked_credentials() -> Credentials:
     """Credentials whose secret contains SECRET_MARK (and is still unique to this run)."""
     return Credentials(
         access_key="GOBUILDTEST" + secrets.token_hex(4).upper(),
@@ -108,7 +88,7 @@ def hermetic_aws(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], None]:
     same environment the subprocess tests get, for that server's credentials."""
 
     def aim_at(server: Any) -> None:
-        for name in s3server.AWS_VARIABLES_TO_DROP:
+        for name in AWS_VARIABLES_TO_DROP:
             monkeypatch.delenv(name, raising=False)
         for name, value in server.client_env({}).items():
             monkeypatch.setenv(name, value)

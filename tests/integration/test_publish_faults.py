@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from gobuild.build import package
 from gobuild.build.artifacts import load as load_artifacts_file
+from gobuild.locals3 import free_ports
 from gobuild.publish.model import PublishOptions
 from gobuild.publish.upload import publish
 from gobuild.report import RecordingReporter
@@ -27,7 +28,6 @@ from tests.integration.fixtures_s3 import (
     LimitedS3Proxy,
     bucket_contents,
     marked_credentials,
-    s3server,
     sha256_hex,
 )
 
@@ -45,7 +45,7 @@ def assert_nothing_recorded(project: Path) -> None:
 
 
 def closed_port() -> int:
-    return int(s3server.free_ports(1)[0])
+    return int(free_ports(1)[0])
 
 
 # --- the server, the bucket or the credentials are unusable: one line, exit 1, nothing recorded

