@@ -218,7 +218,7 @@ class _Checker:
             if "CGO_ENABLED" in dict(merged["env"]):
                 raise self.fail(f"{where}.env.CGO_ENABLED", "cannot be set with `cgo = true`",
                                 "remove it: `cgo = true` builds with CGO_ENABLED=1")
-            settings = cgo_facts.Cgo(libc=values["cgo_libc"], cflags=values["cgo_cflags"], ldflags=values["cgo_ldflags"])
+            settings = cgo_facts.Cgo(**{key.removeprefix("cgo_"): value for key, value in values.items()})
             try:
                 self.argument(f"{where}.ldflags", "-ldflags=" + cgo_facts.link_flags(merged["ldflags"], settings))
             except ValueError as error:

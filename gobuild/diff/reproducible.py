@@ -3,11 +3,13 @@ project (gobuild.build.rebuild) and compare the zips byte for byte; any differen
 as `gobuild diff` explains it (gobuild.diff.explain), with the settings each build recorded.
 
 The rebuild reports through the build's reporter as "<target> (rebuild)": its progress while
-it compiles, then "reproducible" or "not reproducible" with the explanation.
+it compiles, then "reproducible" or "not reproducible" with the explanation; and the tally
+"check-reproducible" counts the zips rebuilt.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from gobuild.report import Reporter
 
 Status = Literal["reproducible", "not-reproducible", "rebuild-failed"]
 SUFFIX = " (rebuild)"
+TALLY = "check-reproducible"  # the tally of zips rebuilt
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +80,7 @@ class Reproducibility:
 def check_reproducible(manifest: Manifest, targets: Sequence[Target], first: BuildResult, reporter: Reporter,
                        environ: Mapping[str, str]) -> Reproducibility:
     """Rebuilds `targets` (which `first` built) in a varied copy and compares every zip."""
-    relabelled = _Relabelled(reporter)
+    relabelled = _Relabelled(reporter, total=len(first.artifacts))
     with rebuilt(manifest, targets, first, relabelled, environ) as again:
         comparisons = tuple(_compare(manifest.out_dir, artifact, again, reporter) for artifact in first.artifacts)
     return Reproducibility(comparisons=comparisons, variations=again.variations)
@@ -122,8 +125,12 @@ def explanation(differences: Sequence[Difference]) -> str:
 class _Relabelled:
     """The rebuild's events as "<target> (rebuild)"; its finished zips wait for the comparison."""
 
-    def __init__(self, reporter: Reporter) -> None:
+    def __init__(self, reporter: Reporter, *, total: int) -> None:
         self.reporter = reporter
+        self.total = total
+        self.done = 0
+        self.lock = threading.Lock()
+        reporter.tally(TALLY, done=0, total=total, unit="zip")
 
     def started(self, task: str, detail: str = "") -> None:
         self.reporter.started(task + SUFFIX, detail)
@@ -135,6 +142,14 @@ class _Relabelled:
         if ok:
             self.reporter.progress(task + SUFFIX, "comparing")
         # A failure is reported by the comparison, with Go's output.
+        with self.lock:
+            self.done += 1
+            self.reporter.tally(TALLY, done=self.done, total=self.total, unit="zip")
 
     def warning(self, message: str) -> None:
         self.reporter.warning(f"rebuild: {message}")
+
+    def tally(self, task: str, *, done: int, total: int, unit: str, done_bytes: int = 0,
+              total_bytes: int = 0) -> None:
+        self.reporter.tally(task + SUFFIX, done=done, total=total, unit=unit, done_bytes=done_bytes,
+                            total_bytes=total_bytes)
