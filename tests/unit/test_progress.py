@@ -83,3 +83,16 @@ def test_cache_downloads_are_one_tally_whose_total_grows_and_a_failed_download_e
     assert (last.done_bytes, last.total_bytes) == (150, 150)
     assert [t.done_bytes for t in recorder.tallies] == [0, 60, 100, 100, 100, 110, 150]
     assert [t.total for t in recorder.tallies] == [1, 1, 1, 1, 2, 2, 2]
+
+
+def test_the_rebuild_counts_its_zips_and_relabels_its_own_tallies() -> None:
+    from gobuild.diff.reproducible import _Relabelled
+
+    recorder = RecordingReporter()
+    rebuild = _Relabelled(recorder, total=2)
+    rebuild.finished("orders/arm64", True, "zipped")
+    rebuild.finished("payments/arm64", False, "failed", output="boom")
+    rebuild.tally("cache downloads", done=0, total=1, unit="object")
+    assert [(t.task, t.done, t.total, t.unit) for t in recorder.tallies] == [
+        ("check-reproducible", 0, 2, "zip"), ("check-reproducible", 1, 2, "zip"),
+        ("check-reproducible", 2, 2, "zip"), ("cache downloads (rebuild)", 0, 1, "object")]
