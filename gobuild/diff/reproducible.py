@@ -69,7 +69,8 @@ class Reproducibility:
         if self.ok:
             return f"reproducible: {plural(total, 'zip')} rebuilt byte for byte with another {varied}"
         bad = len(self.failing)
-        return f"not reproducible: {bad} of {plural(total, 'zip')} differ when rebuilt with another {varied}"
+        verb = "differs" if bad == 1 else "differ"
+        return f"not reproducible: {bad} of {plural(total, 'zip')} {verb} when rebuilt with another {varied}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "compared": len(self.comparisons), "differing": len(self.failing),

@@ -75,7 +75,7 @@ def test_a_time_stamped_through_the_environment_is_caught_and_explained(tmp_path
         "             the binary holds the value; artifacts.json's ldflags name the variable",
         "             stamped from the template -X main.built={env:BUILT_AT}",
     ]
-    assert lines[-3].startswith("not reproducible: 1 of 1 zip differ when rebuilt with another build path, GOCACHE")
+    assert lines[-3].startswith("not reproducible: 1 of 1 zip differs when rebuilt with another build path, GOCACHE")
     assert lines[-2:] == [
         "error: 1 of 1 zip is not reproducible: payments/arm64",
         "hint: each difference is explained above, as `gobuild diff` explains it",
