@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gobuild import cgo as cgo_facts
-from gobuild import gosource, zippaths
-from gobuild.cgo import Cgo
+from gobuild import gosource, stamp, zippaths
 from gobuild.errors import ManifestError
 from gobuild.lambda_facts import (
     ARCH_SPELLINGS,
@@ -45,9 +44,7 @@ RESERVED_ENV = {
     "CGO_CFLAGS": "use `cgo_cflags` (added after Go's default -O2 -g)",
     "CGO_LDFLAGS": "use `cgo_ldflags` (added after Go's default -O2 -g)",
 }
-# Linux's limit on one argument or environment string (MAX_ARG_STRLEN, NUL included): a longer
-# ldflags, tags list or env entry cannot be passed to go at all.
-MAX_ARGUMENT_BYTES = 32 * 4096 - 1
+MAX_ARGUMENT_BYTES = 32 * 4096 - 1  # Linux's MAX_ARG_STRLEN, NUL included: go cannot get a longer one
 FUNCTION_DEFAULTS: dict[str, Any] = {
     "module_dir": ".",
     "architectures": list(DEFAULT_ARCHITECTURES),
@@ -92,7 +89,8 @@ class Function:
     trimpath: bool = True
     buildvcs: bool = False
     workspace: Path | None = None  # the project's go.work that Go uses for module_dir, if any
-    cgo: Cgo | None = None  # None: CGO_ENABLED=0, a static binary
+    stamps: tuple[tuple[str, str], ...] = ()  # ldflags placeholder values but {inputs}, set as a build starts
+    cgo: cgo_facts.Cgo | None = None  # None: CGO_ENABLED=0, a static binary
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,14 +211,14 @@ class _Checker:
         return Function(name=name, package=package, workspace=workspace, cgo=cgo,
                         **{k: v for k, v in merged.items() if k != "cgo" and k not in CGO_KEYS})
 
-    def cgo(self, merged: dict[str, Any], table: dict[str, Any], where: str) -> Cgo | None:
+    def cgo(self, merged: dict[str, Any], table: dict[str, Any], where: str) -> cgo_facts.Cgo | None:
         """The function's cgo settings when `cgo = true`; its own cgo_* keys without it are refused."""
         values = {key: merged[key] for key in CGO_KEYS}
         if merged["cgo"]:
             if "CGO_ENABLED" in dict(merged["env"]):
                 raise self.fail(f"{where}.env.CGO_ENABLED", "cannot be set with `cgo = true`",
                                 "remove it: `cgo = true` builds with CGO_ENABLED=1")
-            settings = Cgo(libc=values["cgo_libc"], cflags=values["cgo_cflags"], ldflags=values["cgo_ldflags"])
+            settings = cgo_facts.Cgo(**{key.removeprefix("cgo_"): value for key, value in values.items()})
             try:
                 self.argument(f"{where}.ldflags", "-ldflags=" + cgo_facts.link_flags(merged["ldflags"], settings))
             except ValueError as error:
@@ -320,6 +318,10 @@ class _Checker:
     def ldflags(self, value: Any, key: str) -> str:
         text = self.string(value, key)
         self.argument(key, "-ldflags=" + text)
+        try:
+            stamp.check(text)
+        except stamp.StampError as error:
+            raise self.fail(key, error.message, error.hint) from None
         return text
 
     def c_flags(self, value: Any, key: str) -> str:

@@ -47,12 +47,14 @@ def selection_key(manifest_path: str, only: Iterable[str], arch: str | None) -> 
     return json.dumps([os.path.realpath(manifest_path), sorted(set(only)), arch or ""])
 
 
-def environment_digest(environ: Mapping[str, str]) -> str:
-    """A digest of every variable that can change what a build does (GO*, CGO_*, PATH...)."""
+def environment_digest(environ: Mapping[str, str], stamped: Iterable[str] = ()) -> str:
+    """A digest of every variable that can change what a build does (GO*, CGO_*, PATH..., and
+    the `stamped` names that ldflags read through {env:NAME})."""
     import hashlib  # here, not at the top: hashing is the only thing it is needed for
 
+    names = {*_ENV_NAMES, *stamped}
     chosen = sorted((k, v) for k, v in environ.items()
-                    if (k.startswith(("GO", "CGO_")) or k in _ENV_NAMES) and k != DISABLE)
+                    if (k.startswith(("GO", "CGO_")) or k in names) and k != DISABLE)
     return hashlib.sha256(json.dumps(chosen).encode()).hexdigest()
 
 
@@ -150,7 +152,7 @@ def render(entry: dict[str, Any], *, quiet: bool) -> str:
 
 
 def _unchanged(entry: dict[str, Any], environ: Mapping[str, str]) -> bool:
-    if entry["environment"] != environment_digest(environ):
+    if entry["environment"] != environment_digest(environ, entry.get("stamped_env", ())):
         return False
     if any(stat_key(path) != recorded for path, recorded in entry["stats"].items()):
         return False
@@ -162,7 +164,7 @@ def _unchanged(entry: dict[str, Any], environ: Mapping[str, str]) -> bool:
 
 def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str, str, str],
            sources: Iterable[str], outputs: Iterable[str], since: float,
-           warnings: Sequence[str], targets: Sequence[tuple[str, int]]) -> bool:
+           warnings: Sequence[str], targets: Sequence[tuple[str, int]], stamped_env: Sequence[str] = ()) -> bool:
     """Records a successful build's answer for its selection; returns False (and forgets the
     selection) when a source changed too recently to trust its stat later, or when the record
     cannot be written.
@@ -170,7 +172,8 @@ def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str,
     `go` is (go binary, module folder, Go version); `sources` are files and folders the build
     read (a folder's stat changes when a file is added or removed); `outputs` are files it
     wrote or checked, whose recent mtimes are its own; `targets` are (label, zip size) in the
-    order they are printed; `warnings` are the messages every build of them prints."""
+    order they are printed; `warnings` are the messages every build of them prints;
+    `stamped_env` the variables the targets' ldflags read ({env:NAME})."""
     from pathlib import Path
 
     path = Path(out_dir) / RECORD_NAME
@@ -186,9 +189,11 @@ def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str,
     trusted = all(s is None or s[1] / 1e9 < since - RACY_SECONDS for s in stats.values())
     if trusted:
         stats.update({p: stat_key(p) for p in outputs})
-        entry = {"environment": environment_digest(environ), "go": list(go), "stats": stats,
+        entry = {"environment": environment_digest(environ, stamped_env), "go": list(go), "stats": stats,
                  "gobuild": [stat_key(p) for p in _OWN_FILES], "out_dir": out_dir,
                  "warnings": list(warnings), "targets": [list(t) for t in targets]}
+        if stamped_env:
+            entry["stamped_env"] = sorted(stamped_env)
         # The same answer as recorded: keep the record as it is (a build that changed nothing
         # writes nothing).
         same = isinstance(previous, dict) and {k: v for k, v in previous.items() if k != "recorded"} == entry

@@ -2,7 +2,8 @@
 
 Targets that share module, arch, tags, ldflags, env, cgo settings and flags are compiled by one
 `go build -o DIR/ pkg…` call, so Go shares the work between them. Two packages whose
-binaries would get the same name (`cmd/a/lambda`, `cmd/b/lambda`) go to different groups.
+binaries would get the same name (`cmd/a/lambda`, `cmd/b/lambda`) go to different groups,
+and so does each target whose ldflags stamp `{inputs}`: -X applies to every binary one call links.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from gobuild import stamp
 from gobuild.cgo import Cgo
 from gobuild.errors import UsageError
 from gobuild.lambda_facts import artifact_name, require_arch
@@ -55,9 +58,32 @@ class BuildSettings:
     buildvcs: bool
     workfile: Path | None = None  # the go.work Go uses (GOWORK), or None for GOWORK=off
     cgo: Cgo | None = None  # CGO_ENABLED=1 with zig as the C compiler; None: a static CGO_ENABLED=0 build
+    stamps: tuple[tuple[str, str], ...] = ()  # ldflags placeholder values but {inputs} (gobuild.stamp)
+
+    @property
+    def per_target(self) -> bool:
+        """Whether each target links with its own ldflags: they stamp its {inputs}."""
+        return stamp.INPUTS in stamp.placeholders(self.ldflags)
+
+    def linked(self, inputs_fingerprint: str) -> BuildSettings:
+        """The settings `go build` runs with: ldflags with every placeholder resolved."""
+        if not stamp.uses_placeholders(self.ldflags):
+            return self
+        values = {**dict(self.stamps), stamp.INPUTS: stamp.short_inputs(inputs_fingerprint)}
+        return replace(self, ldflags=stamp.resolve(self.ldflags, values), stamps=())
+
+    def artifact_record(self, inputs_fingerprint: str) -> dict[str, Any]:
+        """The settings recorded with a built zip: as_record(), and for a stamped template the
+        ldflags the linker got, with the template beside them."""
+        record: dict[str, Any] = self.as_record()
+        if stamp.uses_placeholders(self.ldflags):
+            record["ldflags"] = self.linked(inputs_fingerprint).ldflags
+            record["ldflags_template"] = self.ldflags
+        return record
 
     def as_record(self) -> dict[str, object]:
-        """The settings as written to artifacts.json (no absolute paths)."""
+        """The settings as hashed into fingerprints: the ldflags template and the placeholder
+        values known before the fingerprint (no absolute paths)."""
         record: dict[str, object] = {
             "goos": "linux",
             "goarch": self.arch,
@@ -73,6 +99,8 @@ class BuildSettings:
             record["cgo"] = self.cgo.as_record()
         if self.workfile is not None:  # only then, so that records without a workspace keep their value
             record["gowork"] = os.path.relpath(self.workfile, self.module_dir).replace(os.sep, "/")
+        if self.stamps:  # only then, so that fingerprints without placeholders keep their value
+            record["stamps"] = dict(self.stamps)
         return record
 
 
@@ -104,6 +132,7 @@ def settings_for(target: Target) -> BuildSettings:
         trimpath=f.trimpath,
         buildvcs=f.buildvcs,
         workfile=f.workspace,
+        stamps=f.stamps,
         cgo=f.cgo,
     )
 
@@ -139,8 +168,9 @@ def make_plan(targets: Iterable[Target], module_paths: dict[Path, str]) -> Plan:
     buckets: dict[BuildSettings, list[list[Target]]] = {}
     for target in targets:
         name = exec_name(module_paths.get(target.function.module_dir, ""), target.function.package)
-        groups = buckets.setdefault(settings_for(target), [])
-        for group in groups:
+        settings = settings_for(target)
+        groups = buckets.setdefault(settings, [])
+        for group in groups if not settings.per_target else ():
             taken = {exec_name(module_paths.get(t.function.module_dir, ""), t.function.package) for t in group}
             if name not in taken:
                 group.append(target)

@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -357,10 +357,11 @@ class Download:
         except (ClientError, BotoCoreError) as error:
             raise self.bucket.error(error, "GetObject", self.key) from None
 
-    def save(self, dest: Path, *, limit: int) -> Fetched:
+    def save(self, dest: Path, *, limit: int, received: Callable[[int], None] | None = None) -> Fetched:
         """Streams the object into a temporary file beside `dest` (named as files.write_atomic
         names its own) and hashes it on the way. More than `limit` bytes, announced or sent,
-        raise ObjectTooLargeError; on any failure the temporary file is removed."""
+        raise ObjectTooLargeError; on any failure the temporary file is removed. `received` is
+        called with the size of each chunk written, for progress."""
         if self.size > limit:
             raise ObjectTooLargeError(f"{self.bucket.uri(self.key)} is {self.size} bytes, more than {limit}")
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -374,6 +375,8 @@ class Download:
                         raise ObjectTooLargeError(f"{self.bucket.uri(self.key)} sent more than {limit} bytes")
                     digest.update(chunk)
                     handle.write(chunk)
+                    if received is not None:
+                        received(len(chunk))
         except BaseException:
             os.unlink(name)
             raise

@@ -20,14 +20,18 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gobuild import __version__
 from gobuild.errors import GobuildError, StaleError
 from gobuild.files import write_atomic
 from gobuild.manifest import Manifest
+from gobuild.stamp import StampError
+
+if TYPE_CHECKING:
+    from gobuild.plan import Target
 
 SCHEMA_VERSION = 1
 ARTIFACTS_NAME = "artifacts.json"
@@ -180,8 +184,12 @@ def _stale(manifest: Manifest, document: ArtifactsFile, index_path: Path, only: 
             artifact = document.find(function.name, arch)
             if artifact is None:
                 return f"{function.name}/{arch} is in {manifest.path.name} but not in {index_path.name}"
-            target = Target(function=function, arch=arch)
-            if artifact.package != function.package or artifact.settings != settings_for(target).as_record():
+            target = _as_built(Target(function=function, arch=arch), artifact)
+            try:
+                expected = settings_for(target).artifact_record(artifact.inputs)
+            except StampError:  # the template's placeholders are not those it was built with
+                expected = {}
+            if artifact.package != function.package or artifact.settings != expected:
                 return f"{function.name}/{arch} was built with other settings than {manifest.path.name} gives now"
             recorded.append((target, artifact))
     wanted = {t.key for t, _ in recorded}
@@ -199,3 +207,16 @@ def _stale(manifest: Manifest, document: ArtifactsFile, index_path: Path, only: 
     verb = "was" if len(stale) == 1 else "were"
     return (f"{names} {verb} built from other sources than the project holds now"
             + (f" (changed: {', '.join(changed[:5])}{' …' if len(changed) > 5 else ''})" if changed else ""))
+
+
+def _as_built(target: Target, artifact: Artifact) -> Target:
+    """The target with the ldflags placeholder values its zip was built with (artifacts.json's
+    `stamps`): freshness is about the sources, so a publish job needs neither the build's
+    environment nor its git tags."""
+    from gobuild import stamp
+
+    recorded = artifact.settings.get("stamps")
+    if not stamp.uses_placeholders(target.function.ldflags) or not isinstance(recorded, dict):
+        return target
+    values = tuple(sorted((str(k), str(v)) for k, v in recorded.items()))
+    return replace(target, function=replace(target.function, stamps=values))

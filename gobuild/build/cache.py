@@ -26,7 +26,8 @@ import hashlib
 import hmac
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from botocore.exceptions import ClientError
@@ -79,6 +80,7 @@ class S3Cache:
         self._key = key  # never shown, logged or stored
         self._downloads = threading.BoundedSemaphore(DOWNLOADS)
         self._lock = threading.Lock()
+        self._tally = _DownloadTally()
 
     def key(self, fingerprint: str) -> str:
         return f"{self.prefix}{fingerprint}.zip"
@@ -91,7 +93,7 @@ class S3Cache:
             if self.broken:
                 return None
             try:
-                return self._fetch(fingerprint, key, expected)
+                return self._fetch(fingerprint, key, expected, reporter)
             except Unproven as problem:
                 reporter.warning(f"cache object {self.bucket.uri(key)} is not what {expected.target.label} "
                                  f"would build: {problem}; ignoring it and rebuilding")
@@ -99,7 +101,7 @@ class S3Cache:
                 self.give_up(reporter, error)
         return None
 
-    def _fetch(self, fingerprint: str, key: str, expected: Expected) -> CachedZip | None:
+    def _fetch(self, fingerprint: str, key: str, expected: Expected, reporter: Reporter) -> CachedZip | None:
         download = self.bucket.open(key)
         if download is None:
             return None
@@ -109,10 +111,11 @@ class S3Cache:
             if download.size > MAX_CACHED_ZIP:
                 raise Unproven(f"it is {download.size} bytes, more than Lambda accepts ({MAX_CACHED_ZIP}); "
                                "not downloaded")
-            try:
-                saved = download.save(expected.dest, limit=MAX_CACHED_ZIP)
-            except ObjectTooLargeError:
-                raise Unproven(f"it sent more than Lambda accepts ({MAX_CACHED_ZIP} bytes)") from None
+            with self._tally.downloading(download.size, reporter) as received:
+                try:
+                    saved = download.save(expected.dest, limit=MAX_CACHED_ZIP, received=received)
+                except ObjectTooLargeError:
+                    raise Unproven(f"it sent more than Lambda accepts ({MAX_CACHED_ZIP} bytes)") from None
         try:
             if saved.sha256 != claimed:
                 raise Unproven("its bytes do not match its recorded sha256")
@@ -168,3 +171,40 @@ class S3Cache:
                 return
             self.broken = True
         reporter.warning(f"cache {self.url} unusable, building without it: {error.message}")
+
+
+class _DownloadTally:
+    """Every cache download of a build as one tally, "cache downloads": objects and bytes so far
+    (the total grows as hits are found); thread-safe."""
+
+    TASK = "cache downloads"
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.started = self.done = self.total_bytes = self.done_bytes = 0
+
+    @contextmanager
+    def downloading(self, size: int, reporter: Reporter) -> Iterator[Callable[[int], None]]:
+        """Counts one download of `size` bytes; yields the callback for each chunk received."""
+        got = 0
+
+        def received(count: int) -> None:
+            nonlocal got
+            got += count
+            self.add(reporter, done_bytes=count)
+
+        self.add(reporter, started=1, total_bytes=size)
+        try:
+            yield received
+        finally:  # a failed download is over too: its bytes are no longer awaited
+            self.add(reporter, done=1, done_bytes=max(size - got, 0))
+
+    def add(self, reporter: Reporter, *, started: int = 0, done: int = 0, total_bytes: int = 0,
+            done_bytes: int = 0) -> None:
+        with self.lock:
+            self.started += started
+            self.done += done
+            self.total_bytes += total_bytes
+            self.done_bytes += done_bytes
+            reporter.tally(self.TASK, done=self.done, total=self.started, unit="object",
+                           done_bytes=self.done_bytes, total_bytes=self.total_bytes)

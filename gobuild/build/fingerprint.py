@@ -5,6 +5,9 @@ settings, the zip timestamp, the bytes of every local source file Go compiles in
 `go list -deps`: Go, assembly, and for cgo the C, C++ and header files), the bytes of
 go.mod/go.sum, the versions of the modules it uses, and its included files. Paths in it
 are module-relative, so two clones at different places agree (a shared cache relies on it).
+The settings hashed are the ldflags *template* and the values of its placeholders but
+{inputs} (gobuild.stamp); {inputs} is this fingerprint, filled in afterwards, so the ldflags
+the linker gets are never part of it.
 
 Hashing every file on each run would be slow, so a state file (out_dir/.gobuild/state.json,
 local to one checkout) remembers each file's stat and hash, as git's index does: a file

@@ -46,6 +46,7 @@ class GoTool:
     base_env: tuple[tuple[str, str], ...]
     ignored_env: tuple[str, ...]
     tmpdir: str | None = None  # GOTMPDIR for go's work folders: inside the build's scratch folder
+    cpus: int | None = None  # `go build -p N` and GOMAXPROCS=N; None: Go's default (every CPU)
     zig: Zig | None = None  # the C compiler of cgo targets, found when a build has any
     processes: Processes = field(default_factory=Processes, compare=False, repr=False)
 
@@ -60,6 +61,8 @@ class GoTool:
         env["GOWORK"] = str(settings.workfile) if settings.workfile else "off"
         if self.tmpdir:
             env["GOTMPDIR"] = self.tmpdir
+        if self.cpus:
+            env["GOMAXPROCS"] = str(self.cpus)
         return env
 
     def run(self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]) -> Completed:
@@ -130,6 +133,8 @@ def probe(environ: Mapping[str, str], module_dir: Path, processes: Processes) ->
 def build_argv(go: GoTool, settings: BuildSettings, packages: Sequence[str], out_dir: Path) -> list[str]:
     """`go build` for one group: fixed flags, tags, ldflags, output folder, packages."""
     argv = [go.path, "build", f"-buildvcs={'true' if settings.buildvcs else 'false'}"]
+    if go.cpus:
+        argv.append(f"-p={go.cpus}")
     if settings.trimpath:
         argv.append("-trimpath")
     if settings.tags:

@@ -98,7 +98,8 @@ class GroupRunner:
         with self.lock:
             self.skipped += 1
         self.reporter.finished(target.label, True, "up to date", size=old.size, path=old.path, sha256=old.sha256)
-        return replace(old, package=target.function.package, settings=settings_for(target).as_record())
+        return replace(old, package=target.function.package,
+                       settings=settings_for(target).artifact_record(inputs_fingerprint))
 
     def run(self, targets: list[Target], module_paths: dict[Path, str]) -> Outcome:
         """Builds the stale targets, group by group in parallel, in a scratch folder in out_dir."""
@@ -147,10 +148,12 @@ class GroupRunner:
         listing: Listing | None = None
         if len(prints) < len(group.targets):
             with ThreadPoolExecutor(max_workers=1) as side:
-                if self.options.cache is None and all(t.key in self.changed for t in group.targets):
+                if self.options.cache is None and all(t.key in self.changed for t in group.targets) \
+                        and not group.settings.per_target:
                     # Every target is known to need compiling and there is no cache to ask first:
-                    # compile while `go list` reads the inputs for the new fingerprints.
-                    compiling = side.submit(self.compile, group, out, module)
+                    # compile while `go list` reads the inputs for the new fingerprints (unless
+                    # the ldflags stamp the fingerprint itself).
+                    compiling = side.submit(self.compile, _linked(group, {}), out, module)
                 try:
                     listing = list_inputs(self.go, group.settings, group.targets)
                 except BuildError as error:  # go list failed for the whole group: bad input or a missing go propagate
@@ -183,7 +186,8 @@ class GroupRunner:
         for target in todo:
             self.reporter.progress(target.label, "compiling")
         packaging: list[Future[Artifact | Failure]] = []
-        compiled = compiling.result() if compiling else self.compile(replace(group, targets=todo), out, module)
+        compiled = compiling.result() if compiling else self.compile(_linked(replace(group, targets=todo), prints),
+                                                                     out, module)
         for target in todo:
             result = compiled[target]
             if isinstance(result, Failure):
@@ -265,8 +269,8 @@ class GroupRunner:
         from gobuild.build.proof import Expected  # only builds with a cache read zips back
 
         dest = self.manifest.out_dir / target.zip_name
-        expected = Expected(target=target, settings=group.settings, module=module, go_version=self.go.version,
-                            epoch=self.epoch, dest=dest)
+        expected = Expected(target=target, settings=group.settings.linked(inputs_fingerprint), module=module,
+                            go_version=self.go.version, epoch=self.epoch, dest=dest)
         cached = self.options.cache.get(inputs_fingerprint, expected, self.reporter)
         if cached is None:
             return None
@@ -279,7 +283,8 @@ class GroupRunner:
         artifact = Artifact(
             name=target.function.name, arch=target.arch, package=target.function.package, path=target.zip_name,
             size=cached.size, sha256=cached.sha256, code_sha256=code_sha256(bytes.fromhex(cached.sha256)),
-            contents_sha256=cached.contents_sha256, inputs=inputs_fingerprint, settings=group.settings.as_record(),
+            contents_sha256=cached.contents_sha256, inputs=inputs_fingerprint,
+            settings=group.settings.artifact_record(inputs_fingerprint),
         )
         with self.lock:
             self.cached += 1
@@ -300,7 +305,7 @@ class GroupRunner:
         if old and old.contents_sha256 == contents and self.state.hashes.file(str(dest)) == old.sha256:
             # Same binary, includes and timestamp: the zip on disk is already right; skip compression.
             artifact = replace(old, inputs=inputs_fingerprint, package=target.function.package,
-                               settings=group.settings.as_record())
+                               settings=group.settings.artifact_record(inputs_fingerprint))
             rewritten = False
         else:
             written = write_zip(dest, entries, epoch=self.epoch)
@@ -309,9 +314,15 @@ class GroupRunner:
                 name=target.function.name, arch=target.arch, package=target.function.package,
                 path=target.zip_name, size=written.size, sha256=written.sha256,
                 code_sha256=written.code_sha256, contents_sha256=contents, inputs=inputs_fingerprint,
-                settings=group.settings.as_record(),
+                settings=group.settings.artifact_record(inputs_fingerprint),
             )
             rewritten = True
         if self.options.cache is not None:
             self.options.cache.put(inputs_fingerprint, artifact, dest, self.reporter)
         return artifact, rewritten
+
+
+def _linked(group: Group, prints: dict[Target, str]) -> Group:
+    """The group as `go build` links it: ldflags placeholders resolved. A group whose ldflags
+    stamp {inputs} holds one target (gobuild.plan), whose fingerprint fills it in."""
+    return replace(group, settings=group.settings.linked(prints.get(group.targets[0], "")))

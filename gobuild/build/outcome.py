@@ -80,3 +80,4 @@ class BuildOptions:
     jobs: int
     fail_fast: bool = False
     cache: ArtifactCache | None = None
+    go_cpus: int | None = None  # `go build -p N` and GOMAXPROCS=N (the reproducibility check's rebuild)

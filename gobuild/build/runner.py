@@ -25,6 +25,7 @@ from gobuild.build.outcome import ArtifactCache, BuildOptions, BuildResult, Cach
 from gobuild.build.package import zip_timestamp
 from gobuild.build.processes import Interrupted, Processes
 from gobuild.build.scratch import remove_leftovers
+from gobuild.build.stamping import stamp_targets
 from gobuild.build.zig import find_zig, version_warning
 from gobuild.errors import BuildError, GobuildError
 from gobuild.manifest import Manifest
@@ -43,9 +44,12 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
         raise BuildError(f"out_dir {out_dir} is a file, not a folder", hint="remove it, or set out_dir to a folder")
     module_dirs = sorted({t.function.module_dir for t in targets} or {f.module_dir for f in manifest.functions})
     go = probe(environ, module_dirs[0], Processes())
+    if options.go_cpus:
+        go = replace(go, cpus=options.go_cpus)
     for ignored in go.ignored_env:
         reporter.warning(ignored_env_warning(ignored))
     go = with_zig(go, targets, reporter)
+    targets = stamp_targets(targets, go, environ, reporter)
     remove_leftovers(out_dir)  # what builds killed with SIGKILL left: their scratch and temporary files
     index_path = artifacts_file.artifacts_path(out_dir)
     runner = GroupRunner(go, manifest, reporter, zip_timestamp(dict(environ)), _previous(index_path),

@@ -29,8 +29,10 @@ from gobuild.lines import plural
 
 if TYPE_CHECKING:
     from gobuild.build.runner import BuildResult
+    from gobuild.diff.reproducible import Reproducibility
     from gobuild.manifest import Manifest
-    from gobuild.report import RecordingReporter
+    from gobuild.plan import Target
+    from gobuild.report import RecordingReporter, Reporter
 
 JOBS = os.cpu_count() or 2
 CHANGED = ("zipped", "from cache")  # the runner's details for a zip this run wrote
@@ -92,6 +94,8 @@ def build_command(
     verify: Annotated[bool, typer.Option("--verify", help="Run `gobuild verify` on every artifact.")] = False,
     cache: Annotated[str | None, typer.Option("--cache", help="Shared cache, s3://bucket/prefix.")] = None,
     shard: Annotated[str | None, typer.Option("--shard", help="Build part K of N of the targets (K/N).")] = None,
+    check_reproducible: Annotated[bool, typer.Option(
+        "--check-reproducible", help="Then rebuild every target in a varied copy and compare the zips.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check the manifest and list the targets; build nothing.")
     ] = False,
@@ -131,6 +135,7 @@ def build_command(
                 options = BuildOptions(jobs=jobs, fail_fast=fail_fast, cache=_cache(loaded, cache))
                 with stopped_by_signals(reporter):
                     result = build(loaded, targets, options, reporter, os.environ)
+                    checked = _rebuild(loaded, targets, result, reporter) if check_reproducible else None
         except Interrupted as stop:
             # Every go process is gone and nothing half-written is left: say so and exit 128+N.
             err_console.print(f"[red]interrupted[/red] by {stop.name}: stopped, finished zips kept")
@@ -141,9 +146,12 @@ def build_command(
             )
         problems = _verify(loaded, result) if verify and result.artifacts else {}
         if as_json:
-            print_json(build_document(result, recorder, problems, verified=len(result.artifacts) if verify else 0))
+            document = build_document(result, recorder, problems, verified=len(result.artifacts) if verify else 0)
+            print_json({**document, "reproducible": checked.to_dict()} if checked else document)
         elif not quiet:
             err_console.print(summary(result, loaded.out_dir))
+            if checked:
+                err_console.print(reproducibility_lines(checked), markup=False, highlight=False)
         if not result.ok:
             names = ", ".join(f.target.label for f in result.failures)
             raise BuildError(f"{len(result.failures)} of {len(targets)} targets failed: {names}")
@@ -152,8 +160,31 @@ def build_command(
                 f"{plural(len(problems), 'artifact')} would not run on Lambda: {', '.join(sorted(problems))}",
                 hint="run `gobuild verify` on them for the details",
             )
+        if checked and not checked.ok:
+            failing = checked.failing
+            raise BuildError(f"{len(failing)} of {plural(len(checked.comparisons), 'zip')} "
+                             f"{'is' if len(failing) == 1 else 'are'} not reproducible: "
+                             f"{', '.join(c.label for c in failing)}",
+                             hint="each difference is explained above, as `gobuild diff` explains it")
 
     run(action)
+
+
+def _rebuild(loaded: Manifest, targets: tuple[Target, ...], result: BuildResult,
+             reporter: Reporter) -> Reproducibility | None:
+    """--check-reproducible: the rebuild and its comparison, once the build succeeded."""
+    if not result.ok or not result.artifacts:
+        return None
+    from gobuild.diff.reproducible import check_reproducible
+
+    return check_reproducible(loaded, targets, result, reporter, os.environ)
+
+
+def reproducibility_lines(checked: Reproducibility) -> str:
+    """The summary of a reproducibility check, and what it could not vary."""
+    lines = [checked.summary()]
+    lines += [f"  not varied: {v.name}: {v.note}" for v in checked.variations if not v.varied]
+    return "\n".join(lines)
 
 
 def summary(result: BuildResult, out_dir: Path) -> str:

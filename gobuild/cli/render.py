@@ -36,6 +36,10 @@ class PlainReporter:
     def progress(self, task: str, detail: str) -> None:
         pass
 
+    def tally(self, task: str, *, done: int, total: int, unit: str, done_bytes: int = 0,
+              total_bytes: int = 0) -> None:
+        pass  # plain output stays one line per result: bars are for terminals (gobuild.cli.live)
+
     def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
         if ok and self.quiet:
             return
@@ -139,6 +143,10 @@ class LogReporter:
         if hint:
             self.add(f"{task} hint: {hint}")
         self.changed = self.changed or not ok or detail != "up to date"
+
+    def tally(self, task: str, *, done: int, total: int, unit: str, done_bytes: int = 0,
+              total_bytes: int = 0) -> None:
+        pass  # the log keeps what happened to each task, not how far a job had come
 
     def warning(self, message: str) -> None:
         self.add(f"warning: {message}")

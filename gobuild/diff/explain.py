@@ -19,6 +19,7 @@ from gobuild.diff.gosym import GoBinary, GoSymError, diff
 from gobuild.diff.model import Difference, ordered
 from gobuild.lambda_facts import BOOTSTRAP
 
+STAMPED_INPUTS = "stamped-inputs"  # an -X value gobuild stamped from the inputs fingerprint
 MAX_TEXT_DIFF = 1 << 16  # text entries up to this size get a line diff
 MAX_DIFF_LINES = 12
 
@@ -46,7 +47,14 @@ def explain_zips(old: bytes, new: bytes, *, old_label: str, new_label: str,
         found.append(Difference(level="archive", kind="headers", subject="",
                                 message="the zips differ only outside what is compared (local headers, "
                                         "data descriptors or bytes between entries)"))
-    return ordered(found)
+    return _inputs_stamps_last(ordered(found))
+
+
+def _inputs_stamps_last(found: tuple[Difference, ...]) -> tuple[Difference, ...]:
+    """An -X value stamped from {inputs} changes because the inputs did: the differences that
+    say how come first, and the stamp leads only when nothing else differs."""
+    stamps = tuple(d for d in found if d.kind == STAMPED_INPUTS)
+    return (*(d for d in found if d.kind != STAMPED_INPUTS), *stamps)
 
 
 def _name_x_values(found: list[Difference], old_recorded: Mapping[str, Any],
@@ -58,6 +66,9 @@ def _name_x_values(found: list[Difference], old_recorded: Mapping[str, Any],
     """
     old_x = dict(parse_ldflags(str(old_recorded.get("ldflags") or "")).assignments)
     new_x = dict(parse_ldflags(str(new_recorded.get("ldflags") or "")).assignments)
+    # gobuild's stamping: the template says which placeholder an -X value came from.
+    templates = {**dict(parse_ldflags(str(old_recorded.get("ldflags_template") or "")).assignments),
+                 **dict(parse_ldflags(str(new_recorded.get("ldflags_template") or "")).assignments)}
     named = []
     for item in found:
         key = None
@@ -66,12 +77,22 @@ def _name_x_values(found: list[Difference], old_recorded: Mapping[str, Any],
             key = key or next((k for k, v in old_x.items() if v == item.old and new_x.get(k, item.new) == item.new),
                               None)
         if key is None:
-            named.append(item)
+            named.append(_stamped(item, templates))
             continue
-        named.append(Difference(level="build", kind="ldflags-x", subject=key,
-                                message=f"-X {key} changed ({item.old} → {item.new})", old=item.old, new=item.new,
-                                details=("the binary holds the value; artifacts.json's ldflags name the variable",)))
+        named.append(_stamped(Difference(
+            level="build", kind="ldflags-x", subject=key, message=f"-X {key} changed ({item.old} → {item.new})",
+            old=item.old, new=item.new,
+            details=("the binary holds the value; artifacts.json's ldflags name the variable",)), templates))
     return named
+
+
+def _stamped(item: Difference, templates: Mapping[str, str]) -> Difference:
+    """An -X change whose value gobuild stamped from a placeholder says so ({inputs}: its own kind)."""
+    template = templates.get(item.subject, "") if item.kind == "ldflags-x" else ""
+    if "{" not in template:
+        return item
+    kind = STAMPED_INPUTS if "{inputs}" in template else item.kind
+    return replace(item, kind=kind, details=(*item.details, f"stamped from the template -X {item.subject}={template}"))
 
 
 def _unique(found: list[Difference]) -> list[Difference]:

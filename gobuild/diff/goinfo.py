@@ -215,9 +215,25 @@ def compare_recorded(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Dif
         if key == "ldflags":
             found += ldflags_differences(str(before or ""), str(after or ""), level_kind="recorded-setting")
             continue
+        if key == "stamps" and isinstance(before, dict) and isinstance(after, dict):
+            found += stamp_differences(before, after)
+            continue
         found.append(Difference(level="build", kind="recorded-setting", subject=key,
                                 message=f"{key} {_value_text(before)} → {_value_text(after)} (artifacts.json)",
                                 old=_value_text(before), new=_value_text(after)))
+    return found
+
+
+def stamp_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Difference]:
+    """Each ldflags placeholder whose value changed between two builds ({env:NAME}, {module_version},
+    {go_version}): the cause of the -X values stamped from it."""
+    found = []
+    for name in sorted(set(old) | set(new)):
+        before, after = _value_text(old.get(name)), _value_text(new.get(name))
+        if before != after:
+            found.append(Difference(level="build", kind="stamp", subject=f"{{{name}}}",
+                                    message=f"{{{name}}} changed ({before} → {after}), which ldflags stamp",
+                                    old=before, new=after, details=("artifacts.json's stamps record the value",)))
     return found
 
 

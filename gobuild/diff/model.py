@@ -23,7 +23,8 @@ ARCHIVE_KINDS = (
 )  # fmt: skip
 # A tuple is one rank: build settings keep the order in which they are explained.
 BUILD_KINDS: tuple[str | tuple[str, ...], ...] = (
-    "not-comparable", "architecture", "go-version", ("setting", "ldflags-x", "ldflags", "recorded-setting"),
+    "not-comparable", "architecture", "go-version", "stamp",
+    ("setting", "ldflags-x", "stamped-inputs", "ldflags", "recorded-setting"),
     "main-package", "main-module", "dependency", "dependency-replace", "dependency-checksum", "dependency-added",
     "dependency-removed",
 )  # fmt: skip

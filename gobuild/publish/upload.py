@@ -59,6 +59,7 @@ from gobuild.s3 import (
 
 # Tries of HEAD + conditional PUT when another writer keeps racing us for the same key.
 CONDITIONAL_ROUNDS = 3
+TALLY = "publish"  # the task of publish's tally: objects and bytes dealt with
 
 
 
@@ -82,11 +83,13 @@ def publish(document: ArtifactsFile, out_dir: Path, options: PublishOptions, rep
     bucket = Bucket(options.bucket, endpoint_url=options.endpoint_url, region=options.region,
                     profile=options.profile, pool=max(options.jobs, 2), profile_source=options.profile_source)
     bucket.check_access()
-    uploader = _Uploader(bucket, document, out_dir, options, reporter)
     # Identical zips share a key: one worker per key, so the bytes go once.
     by_key: dict[str, list[Artifact]] = {}
     for artifact in artifacts:
         by_key.setdefault(keys[artifact.key], []).append(artifact)
+    uploader = _Uploader(bucket, document, out_dir, options, reporter)
+    uploader.objects, uploader.total_bytes = len(by_key), sum(group[0].size for group in by_key.values())
+    uploader.count(0, 0)
     with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="publish") as pool:
         outcomes = list(pool.map(lambda item: uploader.run(item[0], item[1]), by_key.items()))
     published = tuple(sorted((p for ok, _ in outcomes for p in ok), key=lambda p: (p.name, p.arch)))
@@ -143,8 +146,23 @@ class _Uploader:
         # Set by an error that every other upload would hit too (server gone, access denied);
         # read without the lock on purpose: a late reader only makes one more failing attempt.
         self.abort: str | None = None
+        self.objects = self.total_bytes = self.done = self.done_bytes = 0  # the "publish" tally
+
+    def count(self, objects: int, size: int) -> None:
+        """`objects` more dealt with (sent, present or failed), `size` bytes: the tally."""
+        with self.lock:
+            self.done += objects
+            self.done_bytes += size
+            self.reporter.tally(TALLY, done=self.done, total=self.objects, unit="object",
+                                done_bytes=self.done_bytes, total_bytes=self.total_bytes)
 
     def run(self, key: str, artifacts: list[Artifact]) -> tuple[list[Published], list[Failure]]:
+        try:
+            return self.publish_key(key, artifacts)
+        finally:
+            self.count(1, artifacts[0].size)
+
+    def publish_key(self, key: str, artifacts: list[Artifact]) -> tuple[list[Published], list[Failure]]:
         first = artifacts[0]
         labels = [f"{a.name}/{a.arch}" for a in artifacts]
         if self.abort is not None:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2] / "gobuild"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("gobuild.errors", "gobuild.lambda_facts", "gobuild.files", "gobuild.lines", "gobuild.report",
-     "gobuild.gosource", "gobuild.zippaths", "gobuild.cgo"),
+     "gobuild.gosource", "gobuild.zippaths", "gobuild.stamp", "gobuild.cgo"),
     ("gobuild.manifest", "gobuild.tomlread", "gobuild.s3", "gobuild.check", "gobuild.noop"),
     ("gobuild.plan", "gobuild.discover"),
     ("gobuild.build",),

@@ -59,6 +59,13 @@ def test_environment_digest_follows_go_variables_only() -> None:
     assert "x" not in json.dumps(digest)
 
 
+def test_variables_that_ldflags_stamp_count_when_a_build_names_them() -> None:
+    base = {"PATH": "/bin", "BUILT_AT": "2025-01-01"}
+    digest = noop.environment_digest(base, ["BUILT_AT"])
+    assert noop.environment_digest({**base, "BUILT_AT": "2025-01-02"}, ["BUILT_AT"]) != digest
+    assert noop.environment_digest({**base, "BUILT_AT": "2025-01-02"}) == noop.environment_digest(base)
+
+
 def _record(out_dir: Path, key: str, sources: list[str], since: float) -> bool:
     return noop.record(str(out_dir), key, environ={}, go=("/usr/bin/go", "/m", "go1.26"), sources=sources,
                        outputs=[], since=since, warnings=[], targets=[("f/arm64", 10)])
