@@ -67,7 +67,8 @@ class Score:
         words = f"rebuilt {self.rebuilt_changed}/{self.expected} that changed, {self.needless} needlessly"
         if self.wrong:
             shown = ", ".join(self.wrong[:4]) + (", ..." if len(self.wrong) > 4 else "")
-            words += f"; {plural(len(self.wrong), 'stale or wrong binary')}: {shown}"
+            count = "1 binary differs" if len(self.wrong) == 1 else f"{len(self.wrong)} binaries differ"
+            words += f"; {count} from a clean build (stale since this or an earlier edit): {shown}"
         return words
 
 
@@ -188,20 +189,19 @@ def _edits(module_dir: Path) -> tuple[Edit, ...]:
 
 
 def _goreleaser_note(tool: Path, env: dict[str, str]) -> str:
-    """What GoReleaser's own help offers to skip work: the evidence for 'no incremental mode'."""
-    words: set[str] = set()
+    """What GoReleaser's own help says about caching: the evidence for 'no incremental mode'."""
+    flags: set[str] = set()
     for command in ("build", "release"):
         done = subprocess.run([str(tool), command, "--help"], env=env, capture_output=True, text=True, check=False)
         for line in done.stdout.splitlines():
-            lowered = line.lower()
-            if any(w in lowered for w in ("cache", "incremental", "skip", "single-target", "changed")):
-                flag = line.strip().split()[0] if line.strip() else ""
-                if flag.startswith("-"):
-                    words.add(f"{command} {flag.rstrip(',')}")
-    found = ", ".join(sorted(words)) or "none"
-    return ("GoReleaser has no incremental mode: no flag of `goreleaser build --help` or `release --help` skips "
-            f"targets whose inputs did not change (flags that skip or narrow anything: {found}); "
-            "every run builds every target again, so it is shown for comparison")
+            words = line.strip().split()
+            if words and words[0].startswith("-") and any(w in line.lower() for w in ("cache", "incremental",
+                                                                                       "unchanged", "changed")):
+                flags.add(f"{command} {words[0].rstrip(',')}")
+    found = ", ".join(sorted(flags)) if flags else "none"
+    return ("GoReleaser has no incremental mode: flags of `goreleaser build --help` and `release --help` that mention "
+            f"a cache, incremental or (un)changed inputs: {found}; every run builds every target again (its --skip "
+            "skips whole steps such as validate or publish), so it is shown for comparison")
 
 
 def section_correctness(bench: Bench) -> Section:

@@ -41,6 +41,15 @@ class Limit:
                 f"{self.compress_cpu:.1f} s for {self.binaries} binaries) / {self.cores} cores")
 
 
+def busy(label: str, cpu: float | None, seconds: float) -> str:
+    """How many cores a run kept busy on average: below the core count, the rest was idle or
+    taken by other work on the machine, and no tool could reach the limit then."""
+    if not cpu or not seconds:
+        return f"{label}: CPU time not measured"
+    return (f"{label} kept {cpu / seconds:.2f} of {cores()} cores busy on average (CPU s / seconds); "
+            "fewer than all of them means other work shared the machine or the build could not use them")
+
+
 def compression_cpu(binaries: Sequence[Path]) -> float:
     """CPU seconds gobuild's zip writer spends on these binaries (one zip each, as gobuild makes
     them), measured per thread on every core at once; reading the files is not counted."""

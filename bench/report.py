@@ -163,7 +163,8 @@ def markdown(sections: Sequence[Section], targets: Sequence[Target], preamble: S
             out += ["", *_markdown_table(_header(section), [_cells(section, r) for r in section.rows])]
         for table in section.tables:
             out += ["", f"_{table.title}_", "", *_markdown_table(table.header, table.rows)]
-            out += [f"- {n}" for n in table.notes]
+            if table.notes:
+                out += ["", *[f"- {n}" for n in table.notes]]
         if section.notes:
             out.append("")
             out += [f"- {n}" for n in section.notes]

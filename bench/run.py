@@ -72,7 +72,7 @@ from bench.common import (
     one_line,
     zips_of,
 )
-from bench.limit import Limit, digests, limit_of
+from bench.limit import Limit, busy, digests, limit_of
 from bench.measure import CommandFailed, Sample, Usage, fresh_env, load_average, machine, measure, run
 from bench.report import Section, Target
 
@@ -101,7 +101,7 @@ def section_build(bench: Bench) -> Section:
     return Section(
         name="build", title=f"build: {len(arches)} functions x 2 arches = {zips_of(arches)} zips, each run "
                             "from an empty GOCACHE",
-        rows=rows, floor=FLOOR, limit_column=True, notes=(limit.describe(),),
+        rows=rows, floor=FLOOR, limit_column=True, notes=(limit.describe(), busy("the floor", floor.cpu, floor.seconds)),
         targets=(Target(name="cold gobuild <= 1.15 x floor (12 x 2)", met=ratio <= COLD_TARGET,
                         detail=f"{cold.seconds:.2f} s = {ratio:.2f} x floor {floor.seconds:.2f} s"),),
     )
@@ -183,7 +183,7 @@ def section_fleet(bench: Bench) -> Section:
         title=f"fleet, cold: {len(arches)} functions ({bench.functions // 2} for both arches) = "
               f"{zips_of(arches)} zips, each tool from an empty GOCACHE",
         rows=tuple(rows), floor=FLOOR, limit_column=True,
-        notes=(limit.describe(),
+        notes=(limit.describe(), busy("the floor", floor.cpu, floor.seconds),
                ("sam build stops at bootstrap files: it zips later, in sam package/deploy, so its time "
                 "here leaves out the zipping the others do.")),
         targets=(
@@ -418,17 +418,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each cheap warm measurement")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     parser.add_argument("--save", type=Path, help="also write the results as JSON to this file")
-    parser.add_argument("--load", type=Path, help="print results saved with --save; run nothing")
+    parser.add_argument("--load", type=Path, action="append",
+                        help="print results saved with --save (repeatable: runs shown one after another); run nothing")
     parser.add_argument("--docs", type=Path, help="also write the results as a Markdown page (docs/performance.md)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args(argv)
     render = report.markdown if args.markdown else report.text
     if args.load:
-        saved = json.loads(args.load.read_text())
-        loaded = [Section.from_json(s) for s in saved["sections"]]
-        print(render(loaded, [t for s in loaded for t in s.targets], saved["preamble"]))
+        loaded: list[Section] = []
+        preamble: list[str] = []
+        for number, path in enumerate(args.load, start=1):
+            saved = json.loads(path.read_text())
+            loaded += [Section.from_json(s) for s in saved["sections"]]
+            prefix = f"run {number} ({', '.join(s['name'] for s in saved['sections'])}): " if len(args.load) > 1 else ""
+            preamble += [prefix + line for line in saved["preamble"]]
+        print(render(loaded, [t for s in loaded for t in s.targets], preamble))
         if args.docs:
-            docs.write(args.docs, loaded, [t for s in loaded for t in s.targets], saved["preamble"])
+            docs.write(args.docs, loaded, [t for s in loaded for t in s.targets], preamble)
         return 0
     chosen = [ALIASES.get(s, s) for s in args.only.split(",") if s]
     unknown = [s for s in chosen if s not in sections_by_name]

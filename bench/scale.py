@@ -16,7 +16,7 @@ import statistics
 
 from bench import fleet
 from bench.common import FLOOR, Bench, cores, gobuild_build, gobuild_env, grouped_go_build, zips_of
-from bench.limit import Limit, breakdown_table, digests, limit_of
+from bench.limit import Limit, breakdown_table, busy, digests, limit_of
 from bench.measure import Sample, Usage, fresh_env, probed, run
 from bench.report import Section, Target
 
@@ -83,6 +83,7 @@ def section_scale(bench: Bench) -> Section:
         tables=(breakdown_table(f"where gobuild's time went: cold build, {zips} zips", cold_summary),
                 breakdown_table(f"where gobuild's time went: shared package changed, {zips} zips", shared_summary)),
         notes=(f"cold: {cold_limit.describe()}", f"shared package changed: {shared_limit.describe()}",
+               busy("the cold floor", floor.cpu, floor.seconds),
                "gobuild ran under bench/probe.py (its phases timed in-process); own MB is its own peak RSS"),
         targets=tuple(targets),
     )
@@ -134,7 +135,8 @@ def section_large(bench: Bench) -> Section:
         title=f"large: {n} functions ({n // 2} for both arches) = {zips} zips; own MB is the gobuild process "
               "itself (bench/selfrss.py), not its go children",
         rows=rows, floor=FLOOR + ", cold", warm_column=True, limit_column=True,
-        notes=(f"cold: {limit.describe()}", f"fn001 changed: {one_limit.describe()}"),
+        notes=(f"cold: {limit.describe()}", f"fn001 changed: {one_limit.describe()}",
+               busy("the cold floor", floor.cpu, floor.seconds)),
         targets=(
             Target(name=f"gobuild process peak <= {MEMORY_MB:.0f} MB at {n} functions", met=peak <= MEMORY_MB,
                    detail=f"{peak:.0f} MB (largest of cold build, no-ops, one-function changes)"),

@@ -36,7 +36,8 @@ def test_score_sees_a_stale_output_that_the_tool_did_not_rebuild() -> None:
     result = score(before, after, clean_before, clean_after, started={("fn001", "amd64")})
     assert (result.expected, result.rebuilt_changed, result.needless) == (2, 1, 0)
     assert result.wrong == ("fn002/amd64",)
-    assert result.text() == "rebuilt 1/2 that changed, 0 needlessly; 1 stale or wrong binary: fn002/amd64"
+    assert result.text() == ("rebuilt 1/2 that changed, 0 needlessly; 1 binary differs from a clean build "
+                             "(stale since this or an earlier edit): fn002/amd64")
 
 
 def test_score_rebuilt_with_wrong_bytes_does_not_count_as_rebuilt() -> None:
