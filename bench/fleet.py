@@ -220,6 +220,16 @@ def edit_arm64_file(project: Path, edit: int) -> None:
     _substitute(project / "internal/common/tuning_arm64.go", r'const tuning = "a\d+"', f'const tuning = "a{edit}"')
 
 
+def change_dependency_version(project: Path, environ: dict[str, str], version: str = "v1.47.0",
+                              module: str = "github.com/aws/aws-lambda-go") -> None:
+    """Moves a dependency to another version as a developer does, with `go get`: go.mod and go.sum
+    change. The version comes from the module cache (GOPROXY=off): nothing is downloaded."""
+    import subprocess
+
+    env = {**environ, "GOFLAGS": "-mod=mod", "GOPROXY": "off"}
+    subprocess.run(["go", "get", f"{module}@{version}"], cwd=project, env=env, check=True, capture_output=True)
+
+
 def replace_dependency(project: Path, module_dir: Path, module: str = "github.com/aws/aws-lambda-go") -> None:
     """Bumps a dependency the way a team patches one: a `replace` in go.mod to a local copy of the
     module (from the module cache) with one file added."""

@@ -24,7 +24,7 @@ Sections (all run by default, in this order):
            filling an S3 cache, then `gobuild merge` and `gobuild publish --dry-run`: each shard's
            time, the merge, the critical path 4 CI runners would see; and a fifth runner that
            gets every zip from the cache, with the downloads it ran at once.
-  correctness  after five kinds of edit, what gobuild, `sam build --cached` and GoReleaser rebuilt
+  correctness  after six kinds of edit, what gobuild, `sam build --cached` and GoReleaser rebuilt
            against what a clean build says changed (--correctness-functions, bench/correctness.py).
   publish  bench/bench_publish.py, run as is.
 
