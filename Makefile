@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint build clean
+.PHONY: demo test bench lint docs build clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,13 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check gobuild tests bench scripts
 	$(BIN)/python -m mypy --strict gobuild
 
+# The documentation site (mkdocs.yml, docs/) into site/; --strict fails on any warning.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 # What a project using gobuild puts in its own Makefile:
 build: $(STAMP)
 	$(BIN)/gobuild build -C testdata
 
 clean:
-	rm -rf $(VENV) testdata/dist
+	rm -rf $(VENV) testdata/dist site

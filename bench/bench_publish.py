@@ -8,7 +8,7 @@ compiled once per architecture with the real Go toolchain (GOOS=linux, CGO_ENABL
 gets its own zip (gobuild.build.package.write_zip) holding that binary as `bootstrap` plus a
 `fleet.json` naming the function, so all 24 zips differ, plus an artifacts.json describing
 them. Publishing goes through gobuild.publish.publish, in this process, to SeaweedFS started
-by scripts/s3server.py on 127.0.0.1 with throwaway credentials.
+by gobuild.locals3 (as `gobuild local-s3` does) on 127.0.0.1 with throwaway credentials.
 
 Requests and bytes sent are counted by botocore `before-send` event hooks on the client
 (every attempt, retries included; bytes are request bodies). Wall time covers re-hashing and
@@ -27,12 +27,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "scripts")]
-
-from s3server import S3Server
+sys.path.insert(0, str(REPO))
 
 from gobuild.build.artifacts import Artifact, ArtifactsFile, save
 from gobuild.build.package import MODE_EXECUTABLE, ZipEntry, write_zip
+from gobuild.locals3 import S3Server
 from gobuild.publish.model import PublishOptions, PublishResult
 from gobuild.publish.upload import publish
 from gobuild.report import NullReporter

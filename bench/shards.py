@@ -14,7 +14,6 @@ the GetObject calls it had in flight at once.
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,6 @@ from bench import fleet
 from bench.common import (
     CACHE_BUCKET,
     FLOOR,
-    REPO,
     Bench,
     cores,
     gobuild_build,
@@ -41,14 +39,10 @@ SHARDS = 4
 @contextmanager
 def s3_server(data: Path, env: dict[str, str]) -> Iterator[tuple[dict[str, str], str] | str]:
     """SeaweedFS on 127.0.0.1 with the benchmark's bucket: (client environment, endpoint), or why not."""
-    sys.path.insert(0, str(REPO / "scripts"))
+    from gobuild.locals3 import S3Server, S3ServerError
+
     try:
-        from s3server import S3Server, S3ServerError  # type: ignore[import-not-found]
-    except ImportError as error:
-        yield f"scripts/s3server.py: {error}"
-        return
-    server = S3Server(data)
-    try:
+        server = S3Server(data)
         server.start()
     except S3ServerError as error:
         yield f"SeaweedFS did not start: {one_line(str(error))}"

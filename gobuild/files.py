@@ -35,11 +35,11 @@ def temp_name(dest: Path) -> str:
 
 def write_atomic(dest: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Writes through a temporary file in the same folder, then renames it over dest, so a
-    reader sees the old bytes or the new ones, never a part. Nothing is left behind on failure."""
-    import tempfile
-
+    reader sees the old bytes or the new ones, never a part. Nothing is left behind on failure;
+    the temporary file is locked while it is written, so that remove_dead_temps() can tell one
+    a killed process left from one being written."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=temp_name(dest), suffix=TEMP_SUFFIX)
+    fd, tmp = _locked_temp(dest)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -53,6 +53,85 @@ def write_atomic(dest: Path, data: bytes, *, mode: int = 0o644) -> None:
         except OSError:
             pass
         raise
+
+
+def _locked_temp(dest: Path) -> tuple[int, str]:
+    import tempfile
+
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no flock, and no cleaner either
+        return tempfile.mkstemp(dir=dest.parent, prefix=temp_name(dest), suffix=TEMP_SUFFIX)
+    while True:
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=temp_name(dest), suffix=TEMP_SUFFIX)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink > 0:
+            return fd, tmp
+        os.close(fd)  # a cleaner took it for a dead one's between mkstemp and flock: take another
+
+
+def remove_dead_temps(folder: str) -> list[str]:
+    """Removes the temporary files of write_atomic in `folder` whose writer is gone (a killed
+    process): those nobody holds the lock of. Returns their names."""
+    import stat
+
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: a temporary file's owner cannot be told
+        return []
+    removed: list[str] = []
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(".") and e.name.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if not stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.unlink(entry.path)  # still under the lock: a writer that wakes up sees nlink 0
+            removed.append(entry.name)
+        except OSError:
+            pass  # locked by a live writer, or already gone
+        finally:
+            os.close(fd)
+    return removed
+
+
+class NotReadable(ValueError):
+    """A file that gobuild refuses to read: not a regular file, or too large."""
+
+
+def read_small_file(path: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. A FIFO, a device such as /dev/zero
+    or a folder is refused before anything is read (NotReadable), as is a larger file; OSError
+    as usual for a missing or unreadable one."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO must not wait
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotReadable("is not a regular file")
+        if st.st_size > limit:
+            raise NotReadable(f"is {st.st_size} bytes; the limit is {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise NotReadable(f"grew past the limit of {limit} bytes while read")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def sha256_file(path: Path) -> str:

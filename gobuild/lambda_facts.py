@@ -71,6 +71,7 @@ ZIPPED_LIMIT = 50 * MIB  # a zip uploaded directly (not through S3)
 UNZIPPED_LIMIT = 250 * MIB  # function code and layers, unzipped
 MAX_EVENT_BYTES = 6 * 1024 * 1024  # a synchronous Invoke request or response
 DEFAULT_TIMEOUT = 3.0  # seconds
+MIN_TIMEOUT = 1.0
 MAX_TIMEOUT = 900.0
 DEFAULT_MEMORY_MB = 128
 MIN_MEMORY_MB = 128
@@ -95,26 +96,73 @@ class RuntimeDates:
         self.update_blocked = update_blocked
 
 
-# From AWS's "Lambda runtimes" page (deprecation policy table).
+# AWS's "Lambda runtimes" page: deprecation, block function create, block function update.
+# go1.x and provided (AL1) share one row; AWS has moved their update block more than once
+# (2025-02-28, 2025-11-01, 2026-07-01); provided.al2's row is the Go page's OS-only table.
 RUNTIME_DATES = {
-    "go1.x": RuntimeDates("2024-01-08", "2024-02-08", "2026-03-09"),
-    "provided": RuntimeDates("2024-01-08", "2024-02-08", "2026-03-09"),
+    "go1.x": RuntimeDates("2024-01-08", "2024-02-08", "2026-07-01"),
+    "provided": RuntimeDates("2024-01-08", "2024-02-08", "2026-07-01"),
     "provided.al2": RuntimeDates("2026-06-30", "2026-07-31", "2026-08-31"),
     "provided.al2023": RuntimeDates("2029-06-30", "2029-07-31", "2029-08-31"),
 }
+# A customer-managed runtime: `Runtime: custom` plus RuntimeConfig (RuntimeArn, RuntimeAlias).
+CUSTOM_RUNTIME = "custom"
+# Managed runtimes of other languages, by identifier prefix: listed, never judged.
+OTHER_LANGUAGE_RUNTIMES = ("nodejs", "python", "java", "dotnet", "ruby")
+
+# Environment variables Lambda sets itself; a function that sets one is refused at deploy
+# ("Reserved keys used in this request"). TZ is documented beside them but is accepted.
+RESERVED_ENV_NAMES = (
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+)
+RESERVED_ENV_PREFIXES = ("AWS_LAMBDA_FUNCTION_",)  # _NAME, _MEMORY_SIZE, _VERSION, ...
+
+
+def is_reserved_env(name: str) -> bool:
+    """Whether Lambda reserves this environment variable name for itself."""
+    return name in RESERVED_ENV_NAMES or name.startswith(RESERVED_ENV_PREFIXES)
 
 # ─── provided.al2023's system ─────────────────────────────────────────────────────────
 
 AL2023_GLIBC = (2, 34)
+# Shared libraries every provided.al2023 image has, by DT_NEEDED name: glibc 2.34's own
+# libraries and loaders (the AL2023 user guide, "glibc, gcc and binutils"), and libgcc_s, which
+# every Rust binary cargo-lambda builds for provided.al2023 links (aws/aws-lambda-builders#640).
+# libstdc++ and the rest are left out until the image is shown to ship them: unknown is an error.
+AL2023_LIBRARIES = (
+    "ld-linux-aarch64.so.1", "ld-linux-x86-64.so.2", "libanl.so.1", "libc.so.6", "libdl.so.2",
+    "libgcc_s.so.1", "libm.so.6", "libpthread.so.0", "libresolv.so.2", "librt.so.1", "libutil.so.1",
+)  # fmt: skip
+# Lambda's x86_64 fleet does not promise AVX2 (x86-64-v3); GOAMD64 above this may crash there.
+AMD64_LEVEL_MAX = "v2"
+# Graviton2, the oldest arm64 host Lambda runs on, implements Armv8.2 (with LSE and crypto).
+ARM64_LEVEL_MAX = (8, 2)
 AWS_LAMBDA_GO = "github.com/aws/aws-lambda-go"
 # aws-lambda-go learned the Runtime API (what provided.* runtimes speak) in v1.18.0.
 RUNTIME_API_SINCE = (1, 18, 0)
+
+
+def predates_runtime_api(version: str) -> bool:
+    """Whether an aws-lambda-go version (v1.17.0, v1.18.0-rc1, v1.6.0+incompatible...) is older
+    than v1.18.0, so it cannot receive events on provided.* runtimes; False when not semver."""
+    import re
+
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?", version)
+    if match is None:
+        return False
+    release = tuple(int(match.group(i)) for i in (1, 2, 3))
+    # A pre-release of v1.18.0 comes before v1.18.0 itself.
+    return release < RUNTIME_API_SINCE or (release == RUNTIME_API_SINCE and match.group(4) is not None)
 # Lambda's unzipper reads only these compression methods: stored and Deflate.
 LAMBDA_ZIP_METHODS = (0, 8)
 
 # ─── gobuild's conventions ────────────────────────────────────────────────────────────
 
 MANIFEST_NAME = "gobuild.toml"
+MAX_MANIFEST_BYTES = 1 * MIB  # a manifest is refused, unread, above this (or if not a regular file)
 DEFAULT_OUT_DIR = "dist"
 DEFAULT_ARCHITECTURES = ("arm64",)
 DEFAULT_TAGS = ("lambda.norpc",)

@@ -30,13 +30,15 @@ def result_line(task: str, ok: bool, detail: str = "", *, size: int | None = Non
 
 
 def build_summary(*, zips: int, out_dir: str, go_version: str, built: int = 0, from_cache: int = 0,
-                  up_to_date: int = 0) -> str:
+                  up_to_date: int = 0, failed: int = 0) -> str:
     """The last line of `gobuild build`: how many zips, where, and how each came to be."""
     parts = [f"{built} built"] if built else []
     if from_cache:
         parts.append(f"{from_cache} from cache")
     if up_to_date:
         parts.append(f"{up_to_date} up to date")
+    if failed:
+        parts.append(f"{failed} failed")
     return f"{plural(zips, 'zip')} in {out_dir} ({', '.join(parts) or 'nothing to do'}; {go_version})"
 
 

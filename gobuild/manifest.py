@@ -9,12 +9,14 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gobuild import cgo as cgo_facts
+from gobuild import gosource, zippaths
+from gobuild.cgo import Cgo
 from gobuild.errors import ManifestError
 from gobuild.lambda_facts import (
     ARCH_SPELLINGS,
@@ -22,15 +24,12 @@ from gobuild.lambda_facts import (
     DEFAULT_LDFLAGS,
     DEFAULT_OUT_DIR,
     DEFAULT_TAGS,
-    MANIFEST_NAME,
     arch_name,
     out_dir_of,
 )
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from gobuild.tomlread import out_dir_setting as out_dir_setting
+from gobuild.tomlread import parse_toml as parse_toml
+from gobuild.tomlread import read_manifest_text
 
 # Lambda function names: letters, digits, hyphens, underscores; we also allow dots.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -41,8 +40,14 @@ RESERVED_ENV = {
     "GOOS": "set by gobuild to linux",
     "GOARCH": "chosen by `architectures`",
     "GOENV": "gobuild builds with GOENV=off so that no go env file changes the output",
+    "CC": "set by gobuild to zig for functions with `cgo = true`",
+    "CXX": "set by gobuild to zig for functions with `cgo = true`",
+    "CGO_CFLAGS": "use `cgo_cflags` (added after Go's default -O2 -g)",
+    "CGO_LDFLAGS": "use `cgo_ldflags` (added after Go's default -O2 -g)",
 }
-
+# Linux's limit on one argument or environment string (MAX_ARG_STRLEN, NUL included): a longer
+# ldflags, tags list or env entry cannot be passed to go at all.
+MAX_ARGUMENT_BYTES = 32 * 4096 - 1
 FUNCTION_DEFAULTS: dict[str, Any] = {
     "module_dir": ".",
     "architectures": list(DEFAULT_ARCHITECTURES),
@@ -52,7 +57,12 @@ FUNCTION_DEFAULTS: dict[str, Any] = {
     "include": [],
     "trimpath": True,
     "buildvcs": False,
+    "cgo": False,
+    "cgo_libc": cgo_facts.DEFAULT_LIBC,
+    "cgo_cflags": "",
+    "cgo_ldflags": "",
 }
+CGO_KEYS = ("cgo_libc", "cgo_cflags", "cgo_ldflags")  # folded into Function.cgo
 FUNCTION_KEYS = ("name", "package", *FUNCTION_DEFAULTS)
 TOP_KEYS = ("out_dir", "defaults", "function", "publish", "cache")
 PUBLISH_KEYS = ("bucket", "prefix", "key_template", "endpoint_url", "region", "profile", "jobs")
@@ -81,6 +91,8 @@ class Function:
     include: tuple[Include, ...] = ()
     trimpath: bool = True
     buildvcs: bool = False
+    workspace: Path | None = None  # the project's go.work that Go uses for module_dir, if any
+    cgo: Cgo | None = None  # None: CGO_ENABLED=0, a static binary
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,16 +136,7 @@ class Manifest:
 def load_manifest(path: Path) -> Manifest:
     """Reads and checks a manifest; raises ManifestError naming file, key path and fix."""
     path = Path(path)
-    label = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ManifestError(
-            f"{path}: no such manifest", hint="run `gobuild init` to write one from ./cmd/..."
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ManifestError(f"{path}: cannot read: {error}") from None
-    return parse_manifest(text, path=path.resolve(), label=label)
+    return parse_manifest(read_manifest_text(path), path=path.resolve(), label=path.name)
 
 
 def parse_manifest(text: str, *, path: Path, label: str | None = None) -> Manifest:
@@ -142,33 +145,13 @@ def parse_manifest(text: str, *, path: Path, label: str | None = None) -> Manife
     return checker.manifest(parse_toml(text, checker.label), path)
 
 
-def parse_toml(text: str, label: str) -> dict[str, Any]:
-    """The one TOML reader of gobuild.toml files; a ManifestError names the file and line."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        line = re.search(r"at line (\d+)", str(error))
-        where = f"{label}:{line.group(1)}" if line else label
-        raise ManifestError(f"{where}: invalid TOML: {error}", hint="fix the syntax at that line") from None
-
-
-def out_dir_setting(root: Path) -> str:
-    """The `out_dir` of the manifest in folder `root`, as written (default dist); the default
-    when there is no readable manifest there."""
-    path = root / MANIFEST_NAME
-    try:
-        data = parse_toml(path.read_text(encoding="utf-8"), path.name)
-    except (OSError, UnicodeDecodeError, ManifestError):
-        return DEFAULT_OUT_DIR
-    return os.path.relpath(out_dir_of(str(path), data), os.path.realpath(root))
-
-
 class _Checker:
     """Turns the parsed TOML into dataclasses, raising at the first bad value."""
 
     def __init__(self, label: str, root: Path) -> None:
         self.label = label
         self.root = root
+        self.module_dirs: dict[str, Path] = {}
 
     def fail(self, key: str, problem: str, hint: str | None = None) -> ManifestError:
         return ManifestError(f"{self.label}: {key}: {problem}", hint=hint)
@@ -220,20 +203,50 @@ class _Checker:
                 "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
             )
         merged = {**defaults, **self.settings(table, where)}
-        package = self.package(self.string(table["package"], f"{where}.package"), merged["module_dir"], where)
-        return Function(name=name, package=package, **merged)
+        # module_dir is checked where a function uses it: a default that every function
+        # overrides (a root manifest of a multi-module repository) is never looked at.
+        value, key = merged["module_dir"]
+        merged["module_dir"] = module_dir = self.module_dir(value, key, where)
+        package = self.package(self.string(table["package"], f"{where}.package"), module_dir, where)
+        workspace = gosource.find_workspace(module_dir, self.root.resolve())
+        cgo = self.cgo(merged, table, where)
+        return Function(name=name, package=package, workspace=workspace, cgo=cgo,
+                        **{k: v for k, v in merged.items() if k != "cgo" and k not in CGO_KEYS})
+
+    def cgo(self, merged: dict[str, Any], table: dict[str, Any], where: str) -> Cgo | None:
+        """The function's cgo settings when `cgo = true`; its own cgo_* keys without it are refused."""
+        values = {key: merged[key] for key in CGO_KEYS}
+        if merged["cgo"]:
+            if "CGO_ENABLED" in dict(merged["env"]):
+                raise self.fail(f"{where}.env.CGO_ENABLED", "cannot be set with `cgo = true`",
+                                "remove it: `cgo = true` builds with CGO_ENABLED=1")
+            settings = Cgo(libc=values["cgo_libc"], cflags=values["cgo_cflags"], ldflags=values["cgo_ldflags"])
+            try:
+                self.argument(f"{where}.ldflags", "-ldflags=" + cgo_facts.link_flags(merged["ldflags"], settings))
+            except ValueError as error:
+                raise self.fail(f"{where}.ldflags", str(error), "write the -extldflags value without quotes") from None
+            return settings
+        stray = [key for key in CGO_KEYS if key in table]
+        if stray:
+            raise self.fail(f"{where}.{stray[0]}", "has no effect without `cgo = true`",
+                            "add `cgo = true` to the function (or to [defaults]), or remove the key")
+        return None
 
     def settings(self, table: dict[str, Any], where: str) -> dict[str, Any]:
         """Checks the inheritable keys present in a [defaults] or [[function]] table."""
         checks = {
-            "module_dir": lambda v, k: self.module_dir(self.string(v, k), k),
+            "module_dir": lambda v, k: (self.string(v, k), k),
             "architectures": self.architectures,
             "tags": self.tags,
-            "ldflags": self.string,
+            "ldflags": self.ldflags,
             "env": lambda v, k: self.env(self.table(v, k), k),
             "include": self.includes,
             "trimpath": self.boolean,
             "buildvcs": self.boolean,
+            "cgo": self.boolean,
+            "cgo_libc": self.cgo_libc,
+            "cgo_cflags": self.c_flags,
+            "cgo_ldflags": self.c_flags,
         }
         return {key: check(table[key], f"{where}.{key}") for key, check in checks.items() if key in table}
 
@@ -248,24 +261,27 @@ class _Checker:
                 )
             seen[function.name] = index
 
-    def module_dir(self, value: str, key: str) -> Path:
-        directory = (self.root / value).resolve()
-        if not (directory / "go.mod").is_file():
-            raise self.fail(
-                key,
-                f"{value!r} has no go.mod ({directory})",
-                "set module_dir to the folder that holds go.mod",
-            )
+    def module_dir(self, value: str, key: str, where: str) -> Path:
+        if value in self.module_dirs:
+            return self.module_dirs[value]
+        directory = Path(os.path.realpath(self.root / value))
+        if not os.path.isfile(directory / "go.mod"):
+            hint = "set module_dir to the folder that holds go.mod"
+            if key.startswith("(built-in)"):
+                problem = f"not set, and the manifest's folder has no go.mod ({directory})"
+                raise self.fail(f"{where}.module_dir", problem, hint + " (for this function or in [defaults])")
+            raise self.fail(key, f"{value!r} has no go.mod ({directory})", hint)
+        self.module_dirs[value] = directory
         return directory
 
     def package(self, value: str, module_dir: Path, where: str) -> str:
         key = f"{where}.package"
         if not (value == "." or value.startswith("./")):
             raise self.fail(key, f"{value!r} is not a relative package path", "write it as ./cmd/<name>")
-        directory = (module_dir / value).resolve()
+        directory = Path(os.path.realpath(module_dir / value))
         if directory != module_dir and module_dir not in directory.parents:
             raise self.fail(key, f"{value!r} is outside the module at {module_dir}", "point it inside module_dir")
-        if not directory.is_dir():
+        if not os.path.isdir(directory):
             raise self.fail(key, f"{value!r} does not exist ({directory})",
                             "check the path; it is relative to module_dir")
         clauses = go_package_names(directory)
@@ -298,7 +314,32 @@ class _Checker:
         for item in items:
             if not TAG_PATTERN.fullmatch(item):
                 raise self.fail(key, f"{item!r} is not a valid build tag", "use letters, digits, '_' and '.'")
+        self.argument(key, "-tags=" + ",".join(items))
         return tuple(dict.fromkeys(items))
+
+    def ldflags(self, value: Any, key: str) -> str:
+        text = self.string(value, key)
+        self.argument(key, "-ldflags=" + text)
+        return text
+
+    def c_flags(self, value: Any, key: str) -> str:
+        text = self.string(value, key)
+        self.argument(key, "CGO_CFLAGS=-O2 -g " + text)
+        return text
+
+    def cgo_libc(self, value: Any, key: str) -> str:
+        text = self.string(value, key).strip()
+        problem = cgo_facts.libc_problem(text)
+        if problem:
+            raise self.fail(key, problem, cgo_facts.LIBC_HINT)
+        return text if text == cgo_facts.MUSL else f"2.{int(text[2:])}"  # 2.034 is 2.34
+
+    def argument(self, key: str, argument: str) -> None:
+        """Refuses a value that cannot be passed to a process: over Linux's limit for one string."""
+        size = len(argument.encode("utf-8"))
+        if size > MAX_ARGUMENT_BYTES:
+            raise self.fail(key, f"is {size} bytes; one command-line argument holds at most {MAX_ARGUMENT_BYTES}",
+                            "shorten it (move long -X values into an included file the function reads)")
 
     def env(self, table: dict[str, Any], key: str) -> tuple[tuple[str, str], ...]:
         result: list[tuple[str, str]] = []
@@ -309,12 +350,14 @@ class _Checker:
             if name in RESERVED_ENV:
                 raise self.fail(item, f"cannot be set: {RESERVED_ENV[name]}")
             text = self.string(value, item)
+            self.argument(item, f"{name}={text}")
             if name == "CGO_ENABLED" and text != "0":
                 raise self.fail(
                     item,
-                    f"CGO_ENABLED={text} is refused: a cgo binary links against the build machine's C "
-                    "library, which provided.al2023 may not have, and cannot be cross-compiled portably",
-                    "remove it (gobuild builds with CGO_ENABLED=0) or drop the cgo dependency",
+                    f"CGO_ENABLED={text} is refused here: with the build machine's C compiler a cgo binary "
+                    "needs that machine's C library, which provided.al2023 may not have",
+                    "remove it and set `cgo = true` on the function: gobuild then compiles the C code with "
+                    "zig against Amazon Linux 2023's glibc 2.34 (gobuild's cgo extra)",
                 )
             result.append((name, text))
         return tuple(sorted(result))
@@ -326,7 +369,8 @@ class _Checker:
         for index, item in enumerate(value, start=1):
             where = f"{key}[{index}]"
             if isinstance(item, str):
-                source, target = item, Path(item).name
+                source = self.string(item, where)
+                target = Path(source).name
             elif isinstance(item, dict):
                 self.known_keys(item, ("source", "target"), f"{where}.")
                 if "source" not in item:
@@ -336,22 +380,23 @@ class _Checker:
             else:
                 raise self.fail(where, "must be a path or a {source, target} table")
             result.append(self.include(source, target, where))
-        targets = [i.target for i in result]
-        for target in targets:
-            if targets.count(target) > 1:
-                raise self.fail(key, f"two files would be stored as {target!r}", "give one a `target`")
+        for first, second, why in zippaths.conflicts([i.target for i in result]):
+            if why == zippaths.SAME_ENTRY:
+                raise self.fail(key, f"two files would be stored as {first!r}", "give one a `target`")
+            raise self.fail(key, f"targets {first!r} and {second!r} {why}", "give one of them another `target`")
         return tuple(result)
 
     def include(self, source: str, target: str, where: str) -> Include:
-        path = (self.root / source).resolve()
-        if not path.is_file():
+        path = Path(os.path.realpath(self.root / source))
+        if not os.path.isfile(path):
             raise self.fail(where, f"{source!r} is not a file ({path})", "paths are relative to gobuild.toml")
-        parts = Path(target).parts
-        if Path(target).is_absolute() or ".." in parts or not parts or "\\" in target:
-            raise self.fail(where, f"target {target!r} must be a relative path inside the zip")
-        if Path(target).as_posix() == "bootstrap":
-            raise self.fail(where, f"target {target!r} is the function binary", "store the file under another name")
-        return Include(source=path, target=Path(target).as_posix())
+        problem = zippaths.name_problem(target)
+        if problem is not None:
+            shown = target if len(target) <= 80 else target[:60] + "..."
+            binary = zippaths.normalise(target).split("/")[0] == zippaths.BOOTSTRAP
+            hint = "store the file under another name" if binary else "use a relative path inside the zip"
+            raise self.fail(where, f"target {shown!r} {problem}", hint)
+        return Include(source=path, target=zippaths.normalise(target))
 
     def publish(self, table: dict[str, Any]) -> PublishSettings:
         self.known_keys(table, PUBLISH_KEYS, "publish.")
@@ -373,6 +418,8 @@ class _Checker:
     def string(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
             raise self.fail(key, f"must be a string, not {_toml_type(value)}")
+        if "\0" in value:
+            raise self.fail(key, "contains a NUL character", "remove it: no path, flag or name can hold one")
         return value
 
     def boolean(self, value: Any, key: str) -> bool:
@@ -385,7 +432,7 @@ class _Checker:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(key, "must be a list of strings")
-        return value
+        return [self.string(v, key) for v in value]
 
 
 def _toml_type(value: Any) -> str:
@@ -393,22 +440,8 @@ def _toml_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-_PACKAGE_CLAUSE = re.compile(r"^\s*package\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
-
-
 def go_package_names(directory: Path) -> set[str]:
-    """The package names declared by the non-test .go files of a folder (no Go needed)."""
-    names: set[str] = set()
-    for source in directory.glob("*.go"):
-        if source.name.endswith("_test.go"):
-            continue
-        text = _strip_go_comments(source.read_text(encoding="utf-8", errors="replace"))
-        match = _PACKAGE_CLAUSE.search(text)
-        if match:
-            names.add(match.group(1))
-    return names
-
-
-def _strip_go_comments(text: str) -> str:
-    # The package clause follows comments (license headers, build tags); drop them first.
-    return re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.DOTALL)
+    """The package names declared by the .go files Go would compile in a folder for Lambda (no
+    Go needed): files Go ignores (`_test.go`, `.#main.go`, a dangling symlink, `//go:build ignore`)
+    do not count."""
+    return {f.package for f in gosource.package_files(directory, None) if f.package}

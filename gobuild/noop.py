@@ -21,8 +21,8 @@ import sys
 import time
 
 from gobuild import lines
-from gobuild.files import RACY_SECONDS, find_go, stat_key, write_atomic
-from gobuild.lambda_facts import MANIFEST_NAME, out_dir_of
+from gobuild.files import RACY_SECONDS, find_go, read_small_file, stat_key, write_atomic
+from gobuild.lambda_facts import MANIFEST_NAME, MAX_MANIFEST_BYTES, out_dir_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -126,8 +126,9 @@ def check(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
     try:
-        with open(manifest, "rb") as handle:
-            data = tomllib.load(handle)
+        # Bounded, and refused unread when not a regular file: `-m /dev/zero` or a FIFO must
+        # not hang here (the full CLI then says what is wrong with it).
+        data = tomllib.loads(read_small_file(manifest, MAX_MANIFEST_BYTES).decode("utf-8"))
         with open(os.path.join(out_dir_of(manifest, data), RECORD_NAME), encoding="utf-8") as handle:
             record = json.load(handle)
         entry = record["selections"][selection_key(manifest, args["only"], args["arch"])]  # type: ignore[arg-type]
@@ -180,20 +181,33 @@ def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str,
         selections = dict(document["selections"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         selections = {}
-    selections.pop(key, None)
+    previous = selections.pop(key, None)
     stats = {p: stat_key(p) for p in sources}
     trusted = all(s is None or s[1] / 1e9 < since - RACY_SECONDS for s in stats.values())
     if trusted:
         stats.update({p: stat_key(p) for p in outputs})
-        selections[key] = {"environment": environment_digest(environ), "go": list(go), "stats": stats,
-                           "gobuild": [stat_key(p) for p in _OWN_FILES], "out_dir": out_dir,
-                           "warnings": list(warnings), "targets": [list(t) for t in targets],
-                           "recorded": time.time()}
+        entry = {"environment": environment_digest(environ), "go": list(go), "stats": stats,
+                 "gobuild": [stat_key(p) for p in _OWN_FILES], "out_dir": out_dir,
+                 "warnings": list(warnings), "targets": [list(t) for t in targets]}
+        # The same answer as recorded: keep the record as it is (a build that changed nothing
+        # writes nothing).
+        same = isinstance(previous, dict) and {k: v for k, v in previous.items() if k != "recorded"} == entry
+        selections[key] = previous if same else {**entry, "recorded": time.time()}
         newest = sorted(selections, key=lambda k: selections[k].get("recorded", 0), reverse=True)
         selections = {k: selections[k] for k in newest[:MAX_SELECTIONS]}
     document = {"version": RECORD_VERSION, "selections": selections}
+    text = json.dumps(document, sort_keys=True).encode()
     try:
-        write_atomic(path, json.dumps(document, sort_keys=True).encode())
+        if _read(path) != text:
+            write_atomic(path, text)
     except OSError:
         return False  # only a shortcut is lost: the next build takes the full path
     return trusted
+
+
+def _read(path: object) -> bytes | None:
+    try:
+        with open(str(path), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None

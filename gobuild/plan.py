@@ -1,17 +1,19 @@
 """Manifest + command-line choices → Targets (function × arch) grouped for `go build`. Pure.
 
-Targets that share module, arch, tags, ldflags, env and flags are compiled by one
+Targets that share module, arch, tags, ldflags, env, cgo settings and flags are compiled by one
 `go build -o DIR/ pkg…` call, so Go shares the work between them. Two packages whose
 binaries would get the same name (`cmd/a/lambda`, `cmd/b/lambda`) go to different groups.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gobuild.cgo import Cgo
 from gobuild.errors import UsageError
 from gobuild.lambda_facts import artifact_name, require_arch
 from gobuild.manifest import Function, Manifest
@@ -51,10 +53,12 @@ class BuildSettings:
     env: tuple[tuple[str, str], ...]
     trimpath: bool
     buildvcs: bool
+    workfile: Path | None = None  # the go.work Go uses (GOWORK), or None for GOWORK=off
+    cgo: Cgo | None = None  # CGO_ENABLED=1 with zig as the C compiler; None: a static CGO_ENABLED=0 build
 
     def as_record(self) -> dict[str, object]:
         """The settings as written to artifacts.json (no absolute paths)."""
-        return {
+        record: dict[str, object] = {
             "goos": "linux",
             "goarch": self.arch,
             "cgo_enabled": "0",
@@ -64,6 +68,12 @@ class BuildSettings:
             "trimpath": self.trimpath,
             "buildvcs": self.buildvcs,
         }
+        if self.cgo is not None:  # only then, so that static records keep their value
+            record["cgo_enabled"] = "1"
+            record["cgo"] = self.cgo.as_record()
+        if self.workfile is not None:  # only then, so that records without a workspace keep their value
+            record["gowork"] = os.path.relpath(self.workfile, self.module_dir).replace(os.sep, "/")
+        return record
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +93,7 @@ class Plan:
 
 
 def settings_for(target: Target) -> BuildSettings:
+    """The settings a target is built with: its function's, for its architecture."""
     f = target.function
     return BuildSettings(
         module_dir=f.module_dir,
@@ -92,6 +103,8 @@ def settings_for(target: Target) -> BuildSettings:
         env=f.env,
         trimpath=f.trimpath,
         buildvcs=f.buildvcs,
+        workfile=f.workspace,
+        cgo=f.cgo,
     )
 
 
@@ -141,10 +154,14 @@ def make_plan(targets: Iterable[Target], module_paths: dict[Path, str]) -> Plan:
     return Plan(targets=targets, groups=tuple(ordered))
 
 
+def import_path(module_path: str, package: str) -> str:
+    """The import path of a manifest package (`./cmd/orders`, or `.`) in its module."""
+    return module_path if package == "." else f"{module_path}/{package[2:]}"
+
+
 def exec_name(module_path: str, package: str) -> str:
     """The file name `go build -o DIR/` gives a main package's binary (Go's DefaultExecName)."""
-    import_path = module_path if package == "." else f"{module_path}/{package[2:]}"
-    elements = [e for e in import_path.split("/") if e]
+    elements = [e for e in import_path(module_path, package).split("/") if e]
     if not elements:
         return "main"
     last = elements[-1]

@@ -13,12 +13,15 @@ secret key or session token (they are masked even if a library puts them in a me
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import boto3
 import botocore.session
@@ -38,6 +41,10 @@ from botocore.exceptions import (
 
 from gobuild import __version__
 from gobuild.errors import PublishError, UsageError
+from gobuild.files import TEMP_SUFFIX, temp_name
+
+if TYPE_CHECKING:
+    from botocore.response import StreamingBody
 
 DEFAULT_MAX_ATTEMPTS = 5
 CONNECT_TIMEOUT = 10
@@ -61,12 +68,29 @@ class UnusableBucketError(PublishError):
 
 @dataclass(frozen=True, kw_only=True)
 class RemoteObject:
-    """What HeadObject says about an existing object."""
+    """What HeadObject says about an existing object.
+
+    Only `checksum_sha256` is evidence of the bytes: the server computed (or verified) it. The
+    metadata is whatever the writer chose to send, so it is never proof of content.
+    """
 
     size: int
     checksum_sha256: str | None  # base64, from S3 itself (full-object checksum only)
-    metadata_sha256: str | None  # hex, from the x-amz-meta-sha256 gobuild writes
     version_id: str | None
+    metadata: Mapping[str, str] = field(default_factory=dict)  # x-amz-meta-*, keys lower-cased
+
+
+class ObjectTooLargeError(PublishError):
+    """An object is larger than the caller accepts; its bytes were not (all) read."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fetched:
+    """An object saved to a temporary file: its path, size and the SHA-256 of the bytes received."""
+
+    path: Path
+    size: int
+    sha256: str  # hex
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,7 +126,7 @@ class Bucket:
     """
 
     def __init__(self, name: str, *, endpoint_url: str | None = None, region: str | None = None,
-                 profile: str | None = None, pool: int = 10) -> None:
+                 profile: str | None = None, pool: int = 10, profile_source: str = "--profile") -> None:
         self.name = name
         try:
             core = botocore.session.Session(profile=profile)
@@ -111,9 +135,8 @@ class Bucket:
             mode = core.get_config_variable("retry_mode")
             session = boto3.session.Session(botocore_session=core, region_name=region)
             credentials = session.get_credentials()
-        except ProfileNotFound:
-            raise UsageError(f"AWS profile {profile!r} not found",
-                             hint="name a profile from ~/.aws/config, or drop --profile") from None
+        except ProfileNotFound as error:
+            raise profile_not_found(error, profile, profile_source) from None
         except (CredentialRetrievalError, BotoCoreError) as error:
             raise PublishError(f"cannot load AWS credentials: {type(error).__name__}",
                                hint=_CREDENTIALS_HINT) from None
@@ -171,21 +194,39 @@ class Bucket:
         return RemoteObject(
             size=int(response.get("ContentLength", -1)),
             checksum_sha256=checksum,
-            metadata_sha256=metadata.get("sha256"),
             version_id=_version(response.get("VersionId")),
+            metadata=metadata,
         )
 
-    def read_sha256(self, key: str) -> tuple[str, int]:
-        """Downloads the object and returns its SHA-256 (hex) and size; for objects without a checksum."""
-        try:
-            body = self.client.get_object(Bucket=self.name, Key=key)["Body"]
+    def read_sha256(self, key: str, *, limit: int) -> tuple[str, int]:
+        """Downloads the object and returns its SHA-256 (hex) and size; for objects without a checksum.
+
+        Reads at most `limit` + 1 bytes: a longer object cannot be the one expected, and its
+        size (over `limit`) is all the caller needs to say so.
+        """
+        download = self.open(key)
+        if download is None:
+            return "", -1
+        with download:
             digest, size = hashlib.sha256(), 0
-            for chunk in iter(lambda: body.read(READ_CHUNK), b""):
+            for chunk in download.chunks(limit + 1):
                 digest.update(chunk)
                 size += len(chunk)
             return digest.hexdigest(), size
-        except (ClientError, BotoCoreError) as error:
+
+    def open(self, key: str) -> Download | None:
+        """Starts a GetObject: the object's size and metadata, with its bytes not yet read; None
+        when there is no such key. Close it (or use `with`) when done."""
+        try:
+            response = self.client.get_object(Bucket=self.name, Key=key, ChecksumMode="ENABLED")
+        except ClientError as error:
+            if _status(error) == 404 or _code(error) in ("NoSuchKey", "NotFound", "404"):
+                return None
             raise self.error(error, "GetObject", key) from None
+        except BotoCoreError as error:
+            raise self.error(error, "GetObject", key) from None
+        metadata = {k.lower(): v for k, v in (response.get("Metadata") or {}).items()}
+        return Download(self, key, response["Body"], int(response.get("ContentLength", -1)), metadata)
 
     def read(self, key: str, *, limit: int) -> bytes | None:
         """The object's bytes, or None when there is none; a PublishError when it is over `limit` bytes
@@ -279,6 +320,78 @@ class Bucket:
             )
         message = error.response.get("Error", {}).get("Message") or ""
         return PublishError(self.redact(f"{attempt} failed: {_describe(code, status)} {message}".rstrip()))
+
+
+class Download:
+    """A GetObject whose headers have arrived: decide from its size and metadata, then read it
+    (in chunks, or into a temporary file) or close it without reading."""
+
+    def __init__(self, bucket: Bucket, key: str, body: StreamingBody, size: int,
+                 metadata: Mapping[str, str]) -> None:
+        self.bucket = bucket
+        self.key = key
+        self.size = size  # ContentLength, as the server announced it
+        self.metadata = metadata  # x-amz-meta-*, keys lower-cased: claims, not proof
+        self._body = body
+
+    def __enter__(self) -> Download:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._body.close()
+
+    def chunks(self, limit: int) -> Iterator[bytes]:
+        """The object's bytes in chunks, stopping after `limit` bytes whatever the server sends."""
+        taken = 0
+        try:
+            while taken < limit:
+                chunk = self._body.read(min(READ_CHUNK, limit - taken))
+                if not chunk:
+                    return
+                taken += len(chunk)
+                yield chunk
+        except (ClientError, BotoCoreError) as error:
+            raise self.bucket.error(error, "GetObject", self.key) from None
+
+    def save(self, dest: Path, *, limit: int) -> Fetched:
+        """Streams the object into a temporary file beside `dest` (named as files.write_atomic
+        names its own) and hashes it on the way. More than `limit` bytes, announced or sent,
+        raise ObjectTooLargeError; on any failure the temporary file is removed."""
+        if self.size > limit:
+            raise ObjectTooLargeError(f"{self.bucket.uri(self.key)} is {self.size} bytes, more than {limit}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=dest.parent, prefix=temp_name(dest), suffix=TEMP_SUFFIX)
+        digest, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in self.chunks(limit + 1):
+                    size += len(chunk)
+                    if size > limit:
+                        raise ObjectTooLargeError(f"{self.bucket.uri(self.key)} sent more than {limit} bytes")
+                    digest.update(chunk)
+                    handle.write(chunk)
+        except BaseException:
+            os.unlink(name)
+            raise
+        return Fetched(path=Path(name), size=size, sha256=digest.hexdigest())
+
+
+def profile_not_found(error: ProfileNotFound, profile: str | None, source: str) -> UsageError:
+    """The profile botocore could not find, named with where it came from: the caller's
+    `source` (a flag or a manifest key) or the environment variable botocore read it from."""
+    name = str(error.kwargs.get("profile") or profile)
+    if profile is None:
+        # botocore reads AWS_DEFAULT_PROFILE first, then AWS_PROFILE.
+        source = next((v for v in ("AWS_DEFAULT_PROFILE", "AWS_PROFILE") if os.environ.get(v) == name), "AWS_PROFILE")
+        fix = f"unset {source}"
+    else:
+        fix = f"fix {source}"
+    return UsageError(f"AWS profile {name!r} (from {source}) not found",
+                      hint=f"name a profile from ~/.aws/config or ~/.aws/credentials, or {fix}")
 
 
 _CREDENTIALS_HINT = ("gobuild uses boto3's standard chain: set AWS_PROFILE (or --profile), "

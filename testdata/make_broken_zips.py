@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import argparse
 import bz2
+import dataclasses
 import functools
 import lzma
 import random
 import struct
 import sys
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,8 @@ class RawEntry:
     flags: int = 0
     create_system: int = 3
     external_attr: int = EXECUTABLE << 16
+    needed: int | None = None  # version needed to extract; None: what the method needs
+    local_name: bytes | None = None  # a local header that names the entry differently
 
 
 @functools.lru_cache(maxsize=32)
@@ -126,54 +129,84 @@ def raw_entry(
     )
 
 
-def raw_zip(entries: Iterable[RawEntry]) -> bytes:
-    """A zip archive of exactly these entries (no zip64, no data descriptors, no comment)."""
+def raw_zip(entries: Iterable[RawEntry], *, zip64: bool = False) -> bytes:
+    """A zip archive of exactly these entries (no comment). A stored or deflated entry flagged
+    0x8 gets a data descriptor after its data; `zip64` adds Zip64 end records (as a writer does
+    past 65,535 entries) and marks the classic end record's fields as "see Zip64"."""
     body = bytearray()
     directory = bytearray()
     count = 0
     for entry in entries:
         count += 1
-        offset = len(body)
-        needed = {DEFLATE64: 21, BZIP2: 46, LZMA: 63}.get(entry.method, 20)
-        dos_time, dos_date = 0, 0x21  # 1980-01-01 00:00, as reproducible zips use
-        body += struct.pack(
-            "<4s5HI2I2H",
-            b"PK\x03\x04",
-            needed,
-            entry.flags,
-            entry.method,
-            dos_time,
-            dos_date,
-            entry.crc,
-            entry.compressed_size,
-            entry.size,
-            len(entry.name),
-            0,
-        )
-        body += entry.name + entry.data
-        directory += struct.pack(
-            "<4s6HI2I5H2I",
-            b"PK\x01\x02",
-            (entry.create_system << 8) | 63,
-            needed,
-            entry.flags,
-            entry.method,
-            dos_time,
-            dos_date,
-            entry.crc,
-            entry.compressed_size,
-            entry.size,
-            len(entry.name),
-            0,  # extra field length
-            0,  # comment length
-            0,  # disk number
-            0,  # internal attributes
-            entry.external_attr,
-            offset,
-        )
-        directory += entry.name
-    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, count, count, len(directory), len(body), 0)
-    return bytes(body + directory + end)
+        directory += central_record(entry, len(body))
+        body += local_record(entry)
+    return bytes(body + directory + end_records(count, len(directory), len(body), zip64=zip64))
+
+
+def _needed(entry: RawEntry) -> int:
+    if entry.needed is not None:
+        return entry.needed
+    return {DEFLATE64: 21, BZIP2: 46, LZMA: 63}.get(entry.method, 20)
+
+
+def local_record(entry: RawEntry) -> bytes:
+    """The local header, the name, the data and (flag 0x8) a data descriptor."""
+    descriptor = bool(entry.flags & 0x8)
+    crc, packed, size = (0, 0, 0) if descriptor else (entry.crc, entry.compressed_size, entry.size)
+    name = entry.name if entry.local_name is None else entry.local_name
+    dos_time, dos_date = 0, 0x21  # 1980-01-01 00:00, as reproducible zips use
+    header = struct.pack("<4s5HI2I2H", b"PK\x03\x04", _needed(entry), entry.flags, entry.method, dos_time,
+                         dos_date, crc, packed, size, len(name), 0)
+    tail = struct.pack("<4sIII", b"PK\x07\x08", entry.crc, entry.compressed_size, entry.size) if descriptor else b""
+    return header + name + entry.data + tail
+
+
+def central_record(entry: RawEntry, offset: int) -> bytes:
+    """The central directory record of an entry whose local header is at `offset`."""
+    return struct.pack(
+        "<4s6HI2I5H2I",
+        b"PK\x01\x02",
+        (entry.create_system << 8) | 20,  # made by a zip 2.0 writer
+        _needed(entry),
+        entry.flags,
+        entry.method,
+        0,  # time
+        0x21,  # date
+        entry.crc,
+        entry.compressed_size,
+        entry.size,
+        len(entry.name),
+        0,  # extra field length
+        0,  # comment length
+        0,  # disk number
+        0,  # internal attributes
+        entry.external_attr,
+        offset,
+    ) + entry.name
+
+
+def end_records(count: int, directory_size: int, directory_offset: int, *, zip64: bool = False) -> bytes:
+    """The end of central directory record, with Zip64's record and locator before it."""
+    if not zip64:
+        return struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, count, count, directory_size, directory_offset, 0)
+    record_offset = directory_offset + directory_size
+    record = struct.pack("<4sQ2H2I4Q", b"PK\x06\x06", 44, (3 << 8) | 45, 45, 0, 0, count, count,
+                         directory_size, directory_offset)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, record_offset, 1)
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return record + locator + end
+
+
+def overlapping_zip(elf: bytes) -> bytes:
+    """Two entries sharing bytes: a stored `cover.bin` whose data is `bootstrap`'s local header
+    and data, the trick behind non-recursive zip bombs (each byte counted many times)."""
+    inner = raw_entry("bootstrap", elf)
+    inner_local = local_record(inner)
+    cover = raw_entry("cover.bin", inner_local, method=STORED, mode=0o100644)
+    cover_local = local_record(cover)
+    inner_offset = len(cover_local) - len(inner_local)
+    directory = central_record(cover, 0) + central_record(inner, inner_offset)
+    return cover_local + directory + end_records(2, len(directory), len(cover_local))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,36 +264,46 @@ def minimal_elf(
     modinfo: str = "",
     pointer_format: bool = False,
     sections: bool = True,
+    needed: Sequence[str] = (),
+    versions: Sequence[tuple[str, str]] = (),
 ) -> bytes:
     """A small but well-formed ELF executable (it does nothing useful if run).
 
     With `go_version`, it carries Go build information in a .go.buildinfo section (or, with
     `sections=False`, only at the start of its writable segment, as a stripped binary would).
+    With `needed` or `versions` it has a PT_DYNAMIC segment listing those libraries (DT_NEEDED)
+    and symbol versions ((library, "GLIBC_2.34") in .gnu.version_r), as a dynamic binary has.
     """
     order = ">" if big_endian else "<"
     wide = bits == 64
     ehsize, phentsize, shentsize = (64, 56, 64) if wide else (52, 32, 40)
     interp = interpreter.encode() + b"\0" if interpreter else b""
     blob = buildinfo_blob(go_version, modinfo, inline=not pointer_format) if go_version else b""
-    phnum = 1 + bool(interp) + bool(blob)
+    base = 0x400000
+    dynamic = bool(needed or versions)
+    phnum = 1 + bool(interp) + bool(blob) + dynamic
 
     interp_offset = ehsize + phnum * phentsize
     blob_offset = _align(interp_offset + len(interp), 16)
+    dyn_offset = _align(blob_offset + len(blob), 16)
+    tables, table_at = dynamic_tables(needed, versions, order=order, wide=wide, address=base + dyn_offset)
     names = b"\0.interp\0.go.buildinfo\0.shstrtab\0"
-    names_offset = blob_offset + len(blob)
+    names_offset = dyn_offset + len(tables)
     shoff = _align(names_offset + len(names), 8)
     section_rows = _section_rows(
         interp_offset, len(interp), blob_offset, len(blob), names_offset, len(names)
     )
     shnum = len(section_rows) if sections else 0
     total = shoff + shnum * shentsize
-    base = 0x400000
 
     programs = [(1, 5, 0, base, total)]  # PT_LOAD, R+X, the whole file
     if interp:
         programs.append((3, 4, interp_offset, base + interp_offset, len(interp)))
     if blob:
         programs.append((1, 6, blob_offset, base + blob_offset, len(blob)))  # PT_LOAD, R+W
+    if dynamic:
+        at = dyn_offset + table_at
+        programs.append((2, 6, at, base + at, len(tables) - table_at))  # PT_DYNAMIC
 
     out = bytearray(total)
     ident = b"\x7fELF" + bytes([2 if wide else 1, 2 if big_endian else 1, 1, osabi]) + bytes(8)
@@ -281,6 +324,7 @@ def minimal_elf(
         out[ehsize + index * phentsize : ehsize + (index + 1) * phentsize] = row
     out[interp_offset : interp_offset + len(interp)] = interp
     out[blob_offset : blob_offset + len(blob)] = blob
+    out[dyn_offset : dyn_offset + len(tables)] = tables
     out[names_offset : names_offset + len(names)] = names
     if sections:
         for index, (name, sh_type, flags, offset, size) in enumerate(section_rows):
@@ -289,6 +333,41 @@ def minimal_elf(
             row = struct.pack(fmt, name, sh_type, flags, addr, offset, size, 0, 0, 1, 0)
             out[shoff + index * shentsize : shoff + (index + 1) * shentsize] = row
     return bytes(out)
+
+
+def dynamic_tables(needed: Sequence[str], versions: Sequence[tuple[str, str]], *, order: str, wide: bool,
+                   address: int) -> tuple[bytes, int]:
+    """.dynstr, .gnu.version_r and .dynamic laid out from `address`: the bytes, and where the
+    dynamic table starts in them (empty when there is nothing to need)."""
+    if not needed and not versions:
+        return b"", 0
+    strings = bytearray(b"\0")
+    offsets: dict[str, int] = {}
+    for text in [*needed, *(lib for lib, _ in versions), *(ver for _, ver in versions)]:
+        if text not in offsets:
+            offsets[text] = len(strings)
+            strings += text.encode() + b"\0"
+    libraries = list(dict.fromkeys(lib for lib, _ in versions))
+    records = bytearray()
+    for index, library in enumerate(libraries):
+        names = [ver for lib, ver in versions if lib == library]
+        following = 0 if index == len(libraries) - 1 else 16 + 16 * len(names)
+        records += struct.pack(order + "HHIII", 1, len(names), offsets[library], 16, following)
+        for position, name in enumerate(names):
+            records += struct.pack(order + "IHHII", 0, 0, 2 + position, offsets[name],
+                                   0 if position == len(names) - 1 else 16)
+    verneed_at = _align(len(strings), 8)
+    table_at = _align(verneed_at + len(records), 8)
+    rows = [(1, offsets[name]) for name in needed] + [(5, address), (10, len(strings))]
+    if libraries:
+        rows += [(0x6FFFFFFE, address + verneed_at), (0x6FFFFFFF, len(libraries))]
+    rows.append((0, 0))
+    table = b"".join(struct.pack(order + ("qQ" if wide else "iI"), tag, value) for tag, value in rows)
+    out = bytearray(table_at + len(table))
+    out[: len(strings)] = strings
+    out[verneed_at : verneed_at + len(records)] = records
+    out[table_at:] = table
+    return bytes(out), table_at
 
 
 def _section_rows(
@@ -329,6 +408,8 @@ def make_all(out_dir: Path, bootstrap_elf: bytes) -> dict[str, Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     cases = dict(_archive_cases(bootstrap_elf))
+    cases.update(_path_cases(bootstrap_elf))
+    cases.update(_lint_cases(bootstrap_elf))
     cases.update(_binary_cases(bootstrap_elf))
     cases.update(_bomb_cases(bootstrap_elf))
     paths = {}
@@ -393,6 +474,45 @@ def _archive_cases(elf: bytes) -> Iterable[tuple[str, bytes]]:
         _flip_byte(good, 30 + len("bootstrap") + len(compress(elf, DEFLATED)) // 2),
     )
     yield "random", random.Random(20240611).randbytes(4096)
+
+
+def _path_cases(elf: bytes) -> Iterable[tuple[str, bytes]]:
+    """Archives that no unzipper can lay out as a folder, or only unsafely, and data that lies."""
+    boot = raw_entry("bootstrap", elf)
+    config = b'{"table": "orders"}\n'
+    yield "backslash", raw_zip([boot, raw_entry("config\\app.json", config, mode=0o100644)])
+    yield "nul-name", raw_zip([boot, raw_entry(b"config.json\0../../evil", config, mode=0o100644)])
+    yield "dup-normalised", raw_zip([boot, raw_entry("./bootstrap", elf)])
+    yield "file-under-file", raw_zip([boot, raw_entry("bootstrap/config.json", config, mode=0o100644)])
+    yield "file-and-dir", raw_zip([boot, raw_entry("lib", b"x", mode=0o100644), raw_entry("lib/", b"", mode=0o040755)])
+    yield "link-escape", raw_zip([boot, _link("etc", "/etc")])
+    yield "links-escape-together", raw_zip([boot, _link("b", "."), _link("a", "b/..")])
+    yield "through-link", raw_zip([
+        boot, _link("d", "sub"), raw_entry("sub/", b"", mode=0o040755), raw_entry("d/x", config, mode=0o100644)])
+    yield "link-loop", raw_zip([boot, _link("a", "b"), _link("b", "a")])
+    yield "size-overstated", raw_zip([raw_entry("bootstrap", elf, declared_size=len(elf) + 4096)])
+    yield "size-understated", raw_zip([raw_entry("bootstrap", elf, declared_size=len(elf) // 2)])
+    yield "crc-mismatch", raw_zip([raw_entry("bootstrap", elf, declared_crc=zlib.crc32(elf) ^ 1)])
+    yield "deflate64-overstated", raw_zip([raw_entry("bootstrap", elf, method=DEFLATE64, declared_size=len(elf) * 2)])
+    yield "name-mismatch", raw_zip([dataclasses.replace(boot, local_name=b"bootstrap.old")])
+    yield "overlap", overlapping_zip(elf)
+
+
+def _link(name: str, target: str) -> RawEntry:
+    return raw_entry(name, target.encode(), mode=0o120777, method=STORED)
+
+
+def _lint_cases(elf: bytes) -> Iterable[tuple[str, bytes]]:
+    """Archives Lambda extracts, with something its unzipper or its user may trip on (warnings),
+    and placeholders."""
+    boot = raw_entry("bootstrap", elf)
+    config = b'{"table": "orders"}\n'
+    yield "zip64", raw_zip([boot], zip64=True)
+    yield "version-45", raw_zip([dataclasses.replace(boot, needed=45)])
+    yield "descriptor-stored", raw_zip([raw_entry("bootstrap", elf, method=STORED, flags=0x8)])
+    yield "descriptor-deflated", raw_zip([raw_entry("bootstrap", elf, flags=0x8)])
+    yield "unreadable-config", raw_zip([boot, raw_entry("config.json", config, mode=0o100600)])
+    yield "placeholder", raw_zip([raw_entry("placeholder.txt", b"replaced at deploy time\n", mode=0o100644)])
 
 
 def _binary_cases(elf: bytes) -> Iterable[tuple[str, bytes]]:
@@ -490,6 +610,7 @@ class _BitWriter:
         return bytes(self._out)
 
 
+@functools.lru_cache(maxsize=2)
 def _deflated_zeros(size: int) -> bytes:
     compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
     chunk = bytes(MIB)

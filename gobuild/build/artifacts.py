@@ -6,6 +6,7 @@ Schema (version 1), paths relative to the folder holding artifacts.json:
   "gobuild_version": "0.1.0",
   "go_version": "go1.26.8",
   "ignored_env": ["GOFLAGS", ...],      # caller GO* variables gobuild cleared
+  "zig_version": "0.17.1",              # only with cgo artifacts: the zig that compiled their C code
   "artifacts": [                          # sorted by name, then arch
     {"name", "arch", "package", "path", "size", "sha256", "code_sha256",
      "contents_sha256", "inputs", "settings": {...}}
@@ -16,14 +17,15 @@ Schema (version 1), paths relative to the folder holding artifacts.json:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gobuild import __version__
-from gobuild.errors import StaleError
+from gobuild.errors import GobuildError, StaleError
 from gobuild.files import write_atomic
 from gobuild.manifest import Manifest
 
@@ -60,6 +62,7 @@ class ArtifactsFile:
     gobuild_version: str = __version__
     ignored_env: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
+    zig_version: str | None = None  # the zig of the cgo artifacts; None (and absent) without them
 
     def find(self, name: str, arch: str) -> Artifact | None:
         return next((a for a in self.artifacts if a.key == (name, arch)), None)
@@ -84,6 +87,8 @@ def render(document: ArtifactsFile) -> bytes:
     data = asdict(document)
     data["artifacts"] = sorted(data["artifacts"], key=lambda a: (a["name"], a["arch"]))
     data["ignored_env"] = sorted(data["ignored_env"])
+    if data["zig_version"] is None:  # absent, so that documents without cgo keep their bytes
+        del data["zig_version"]
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -122,6 +127,7 @@ def load(path: Path) -> ArtifactsFile:
             go_version=data["go_version"],
             gobuild_version=data["gobuild_version"],
             ignored_env=tuple(data.get("ignored_env", ())),
+            zig_version=data.get("zig_version"),
         )
     except (KeyError, TypeError) as error:
         raise StaleError(f"{path}: malformed ({error})", hint="run `gobuild build` to write it again") from None
@@ -134,30 +140,39 @@ def merged(previous: Iterable[Artifact], fresh: Iterable[Artifact], drop: set[tu
     return tuple(a for k, a in sorted(table.items()) if k not in drop)
 
 
-def newest_source(manifest: Manifest) -> tuple[float, Path | None]:
-    """The most recently modified build input on disk: a .go file, go.mod/go.sum, or an include."""
-    newest: tuple[float, Path | None] = (0.0, None)
-    for module_dir in {f.module_dir for f in manifest.functions}:
-        for path in module_dir.rglob("*"):
-            if (path.suffix == ".go" or path.name in ("go.mod", "go.sum")) and manifest.out_dir not in path.parents:
-                newest = max(newest, (path.stat().st_mtime, path), key=lambda item: item[0])
-    for include in {i.source for f in manifest.functions for i in f.include}:
-        newest = max(newest, (include.stat().st_mtime, include), key=lambda item: item[0])
-    return newest
-
-
 def stale_reason(manifest: Manifest, document: ArtifactsFile, index_path: Path,
-                 only: Sequence[str] = ()) -> str | None:
-    """Why the recorded artifacts (of the functions in `only`, or all) may not match the project.
+                 only: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the recorded artifacts (of the functions in `only`, or all) may not match the project,
+    or None. For warnings (invoke): a check that cannot run (no go for `go list`) is a reason too.
 
-    The manifest is compared by content (each target's package and settings), so editing
-    only its [publish] table does not call for a rebuild; sources are compared by mtime.
+    `environ` gives SOURCE_DATE_EPOCH and finds go; None means this process's environment.
     """
+    try:
+        return _stale(manifest, document, index_path, only, os.environ if environ is None else environ)
+    except GobuildError as error:
+        return f"the sources could not be compared with {index_path.name} ({error.message})"
+
+
+def load_fresh(manifest: Manifest, only: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> ArtifactsFile:
+    """Loads artifacts.json, refusing it (StaleError) when a zip may not match the project: the
+    manifest's functions and settings, and each target's inputs fingerprint (gobuild.build.fresh).
+    Raises ToolError when that needs `go list` and there is no go."""
+    path = artifacts_path(manifest.out_dir)
+    document = load(path)
+    reason = _stale(manifest, document, path, only, os.environ if environ is None else environ)
+    if reason:
+        raise StaleError(f"{path}: {reason}", hint="run `gobuild build` first")
+    return document
+
+
+def _stale(manifest: Manifest, document: ArtifactsFile, index_path: Path, only: Sequence[str],
+           environ: Mapping[str, str]) -> str | None:
+    """The manifest is compared by content (each target's package and settings), so editing only
+    its [publish] table calls for no rebuild; the sources by their inputs fingerprints."""
+    from gobuild.build.fresh import current_fingerprints
     from gobuild.plan import Target, settings_for
 
-    mtime, source = newest_source(manifest)
-    if source is not None and mtime > index_path.stat().st_mtime:
-        return f"{source} is newer than {index_path.name}"
+    recorded: list[tuple[Target, Artifact]] = []
     for function in manifest.functions:
         if only and function.name not in only:
             continue
@@ -165,17 +180,22 @@ def stale_reason(manifest: Manifest, document: ArtifactsFile, index_path: Path,
             artifact = document.find(function.name, arch)
             if artifact is None:
                 return f"{function.name}/{arch} is in {manifest.path.name} but not in {index_path.name}"
-            expected = settings_for(Target(function=function, arch=arch)).as_record()
-            if artifact.package != function.package or artifact.settings != expected:
+            target = Target(function=function, arch=arch)
+            if artifact.package != function.package or artifact.settings != settings_for(target).as_record():
                 return f"{function.name}/{arch} was built with other settings than {manifest.path.name} gives now"
-    return None
-
-
-def load_fresh(manifest: Manifest, only: Sequence[str] = ()) -> ArtifactsFile:
-    """Loads artifacts.json, refusing it when it may not match the project (see stale_reason)."""
-    path = artifacts_path(manifest.out_dir)
-    document = load(path)
-    reason = stale_reason(manifest, document, path, only)
-    if reason:
-        raise StaleError(f"{path}: {reason}; the zips may not match", hint="run `gobuild build` first")
-    return document
+            recorded.append((target, artifact))
+    wanted = {t.key for t, _ in recorded}
+    for artifact in document.artifacts:
+        if (not only or artifact.name in only) and artifact.key not in wanted:
+            return f"{artifact.name}/{artifact.arch} is in {index_path.name} but not in {manifest.path.name}"
+    now = current_fingerprints(manifest, [t for t, _ in recorded], go_version=document.go_version,
+                               environ=environ, zig_version=document.zig_version)
+    stale = sorted(((t, now[t.key]) for t, a in recorded if now[t.key].fingerprint != a.inputs),
+                   key=lambda item: item[0].key)
+    if not stale:
+        return None
+    changed = sorted({name for _, current in stale for name in current.changed})
+    names = ", ".join(t.label for t, _ in stale)
+    verb = "was" if len(stale) == 1 else "were"
+    return (f"{names} {verb} built from other sources than the project holds now"
+            + (f" (changed: {', '.join(changed[:5])}{' …' if len(changed) > 5 else ''})" if changed else ""))

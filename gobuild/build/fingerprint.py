@@ -1,7 +1,8 @@
 """Inputs fingerprints: a content hash of everything a target's build reads.
 
-A target's fingerprint covers the Go version, its build settings, the zip timestamp, the
-bytes of every local source file Go compiles into it (from `go list -deps`), the bytes of
+A target's fingerprint covers the Go version (and for cgo, zig's version and target), its build
+settings, the zip timestamp, the bytes of every local source file Go compiles into it (from
+`go list -deps`: Go, assembly, and for cgo the C, C++ and header files), the bytes of
 go.mod/go.sum, the versions of the modules it uses, and its included files. Paths in it
 are module-relative, so two clones at different places agree (a shared cache relies on it).
 
@@ -22,23 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gobuild.build.gotool import GoTool, run
-from gobuild.errors import BuildError
 from gobuild.files import RACY_SECONDS, stat_key, write_atomic
 from gobuild.plan import BuildSettings, Target
 
 STATE_VERSION = 2
-_LIST_FIELDS = ("ImportPath,Dir,GoFiles,SFiles,EmbedPatterns,EmbedFiles,SysoFiles,IgnoredGoFiles,"
-                "IgnoredOtherFiles,Standard,Module,Deps,Error")
-_SOURCE_LISTS = ("GoFiles", "SFiles", "EmbedFiles", "SysoFiles")
-_IGNORED_LISTS = ("IgnoredGoFiles", "IgnoredOtherFiles")
 # What Go reads of a .go file to load a package: its top up to the first declaration
 # (build constraints, package clause, imports) and //go:embed lines. Comments and strings
 # are matched whole so that a keyword inside them does not count as a declaration.
 _GO_TOKENS = re.compile(rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|`[^`]*`|^(?:func|type|var|const)\b",
                         re.DOTALL | re.MULTILINE)
 _EMBED_LINE = re.compile(rb"^[ \t]*//go:embed\b.*$", re.MULTILINE)
-_GLOB = re.compile(r"[*?[\\]")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +72,10 @@ class HashCache:
         fresh = self.started - stamp[1] / 1e9 > RACY_SECONDS
         if known and known[:3] == stamp and fresh and len(known) == 5:
             return known
-        data = Path(path).read_bytes()
+        try:
+            data = Path(path).read_bytes()
+        except OSError:  # vanished or unreadable since the stat: Go will say so if it matters
+            return [*stamp, "unreadable", "unreadable"]
         digest = hashlib.sha256(data).hexdigest()
         header = hashlib.sha256(go_header(data)).hexdigest() if path.endswith(".go") else digest
         self.entries[path] = [*stamp, digest, header]
@@ -90,12 +87,15 @@ class HashCache:
         self.entries[path] = [*stamp, digest, digest]
 
     def listing(self, directory: str) -> str:
-        """A hash of a folder's file names: a new or removed file changes what Go compiles."""
+        """A hash of a folder's file names as Go sees them: a new or removed file changes what Go
+        compiles. A dangling symlink counts (Go tries to read a `.go` one and fails); names Go
+        ignores (`.#main.go` editor lock files, `_draft.go`) do not."""
         if directory not in self.listings:
             try:
-                names = sorted(e.name for e in os.scandir(directory) if e.is_file())
+                names = sorted(e.name for e in os.scandir(directory)
+                               if not e.name.startswith((".", "_")) and not _is_dir(e))
                 self.listings[directory] = hashlib.sha256("\n".join(names).encode()).hexdigest()
-            except FileNotFoundError:
+            except OSError:
                 self.listings[directory] = "missing"
         return self.listings[directory]
 
@@ -108,9 +108,17 @@ class HashCache:
         return self.trees[root]
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: HashCache,
-                go_version: str, epoch: int) -> str:
-    """The content fingerprint of one target (hex); equal fingerprints mean equal zips."""
+                go_version: str, epoch: int, *, zig_version: str | None = None) -> str:
+    """The content fingerprint of one target (hex); equal fingerprints mean equal zips. A cgo
+    target's also holds the zig version and target that compile its C code."""
     digest = hashlib.sha256()
     record = {
         "go": go_version,
@@ -124,6 +132,8 @@ def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: 
     }
     if inputs.trees:  # only then, so that fingerprints without embedded folders keep their value
         record["trees"] = sorted(cache.tree(d) for d in inputs.trees)
+    if settings.cgo is not None:  # only then, so that static fingerprints keep their value
+        record["zig"] = {"version": zig_version, "target": settings.cgo.target(settings.arch)}
     digest.update(json.dumps(record, sort_keys=True).encode())
     for path, key in sorted(inputs.files, key=lambda f: f[1]):
         digest.update(f"\n{key}\0{cache.file(path)}".encode())
@@ -152,92 +162,6 @@ def go_header(source: bytes) -> bytes:
             end = match.start()
             break
     return source[:end] + b"\n".join(_EMBED_LINE.findall(source, end))
-
-
-def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) -> dict[Target, Inputs]:
-    """Runs `go list -deps` once for a group of targets and splits the result per target."""
-    targets = tuple(targets)
-    argv = [go.path, "list", "-deps", "-e", f"-json={_LIST_FIELDS}"]
-    if settings.tags:
-        argv.append("-tags=" + ",".join(settings.tags))
-    argv += [t.function.package for t in targets]
-    done = run(argv, cwd=settings.module_dir, env=go.env_for(settings))
-    if done.returncode != 0:
-        raise BuildError("go list failed while reading build inputs", output=done.replay())
-    packages = {p["ImportPath"]: p for p in _json_stream(done.output)}
-    by_dir = {os.path.realpath(p.get("Dir", "")): p for p in packages.values() if not p.get("Standard")}
-    module_files = _module_files(settings.module_dir)
-    result: dict[Target, Inputs] = {}
-    for target in targets:
-        main = by_dir.get(os.path.realpath(settings.module_dir / target.function.package))
-        if main is None:
-            raise BuildError(f"go list did not report {target.function.package}", output=done.replay())
-        result[target] = _inputs_of(main, packages, module_files)
-    return result
-
-
-def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: list[tuple[str, str]]) -> Inputs:
-    files = list(module_files)
-    dirs: list[str] = []
-    excluded: list[str] = []
-    trees: list[str] = []
-    modules: set[str] = set()
-    for path in [main["ImportPath"], *main.get("Deps", [])]:
-        package = packages.get(path)
-        if package is None or package.get("Standard"):
-            continue
-        module = package.get("Module") or {}
-        replace = module.get("Replace") or {}
-        version = replace.get("Version") or (module.get("Version") if not replace else "")
-        if version:
-            # An immutable module version from the module cache: its identity is enough.
-            modules.add(f"{replace.get('Path') or module.get('Path')}@{version}")
-            continue
-        root = replace.get("Dir") or module.get("Dir") or package["Dir"]
-        prefix = module.get("Path", "")
-        if replace.get("Dir") and os.path.isfile(os.path.join(root, "go.mod")):
-            # A local replacement's requirements take part in choosing module versions.
-            files.append((os.path.join(root, "go.mod"), f"{prefix}/go.mod"))
-        dirs.append(package["Dir"])
-        for field in _SOURCE_LISTS:
-            for name in package.get(field) or []:
-                absolute = os.path.join(package["Dir"], name)
-                files.append((absolute, f"{prefix}/{os.path.relpath(absolute, root)}"))
-        trees += _embedded_folders(package)
-        excluded += [os.path.join(package["Dir"], n) for f in _IGNORED_LISTS for n in package.get(f) or []]
-    return Inputs(files=tuple(sorted(set(files))), dirs=tuple(sorted(set(dirs))), modules=tuple(sorted(modules)),
-                  excluded=tuple(sorted(set(excluded))), trees=tuple(sorted(set(trees))))
-
-
-def _embedded_folders(package: dict[str, Any]) -> list[str]:
-    """The folders below the package's own that //go:embed reaches: the folder each pattern
-    starts from (its path up to the first glob character: `static/*.html` → static) and the
-    top folder of each embedded file. A file added anywhere in them can change what is embedded."""
-    directory = package["Dir"]
-    folders = {name.split("/", 1)[0] for name in package.get("EmbedFiles") or [] if "/" in name}
-    for pattern in package.get("EmbedPatterns") or []:
-        pattern = pattern.removeprefix("all:")
-        match = _GLOB.search(pattern)
-        folders.add(pattern if match is None else os.path.dirname(pattern[:match.start()]))
-    paths = (os.path.normpath(os.path.join(directory, f)) for f in folders if f)
-    return [p for p in paths if p != os.path.normpath(directory) and os.path.isdir(p)]
-
-
-def _module_files(module_dir: Path) -> list[tuple[str, str]]:
-    names = ("go.mod", "go.sum", "vendor/modules.txt")
-    return [(str(module_dir / n), f"./{n}") for n in names if (module_dir / n).is_file()]
-
-
-def _json_stream(text: str) -> Iterable[dict[str, Any]]:
-    decoder = json.JSONDecoder()
-    index = 0
-    while True:
-        while index < len(text) and text[index].isspace():
-            index += 1
-        if index >= len(text):
-            return
-        value, index = decoder.raw_decode(text, index)
-        yield value
 
 
 @dataclass

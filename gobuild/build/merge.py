@@ -8,14 +8,16 @@ record. Zips are copied next to the merged artifacts.json when they live elsewhe
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from gobuild.build import artifacts as artifacts_file
 from gobuild.build.artifacts import Artifact, ArtifactsFile
 from gobuild.errors import UsageError
-from gobuild.files import sha256_file
+from gobuild.files import TEMP_SUFFIX, sha256_file, temp_name
 from gobuild.manifest import Manifest
 from gobuild.plan import Target
 
@@ -47,6 +49,10 @@ def merge(manifest: Manifest, inputs: Sequence[Path], output: Path) -> Artifacts
     if len(versions) > 1:
         raise UsageError(f"shards were built with different Go versions: {', '.join(sorted(versions))}",
                          hint="build every shard with the same toolchain")
+    zigs = {doc.zig_version for _, doc in documents if doc.zig_version}
+    if len(zigs) > 1:
+        raise UsageError(f"shards built cgo functions with different zig versions: {', '.join(sorted(zigs))}",
+                         hint="install the same ziglang (gobuild's cgo extra) on every shard")
     owner: dict[tuple[str, str], Path] = {}
     chosen: list[tuple[Path, Artifact]] = []
     for path, document in documents:
@@ -65,11 +71,14 @@ def merge(manifest: Manifest, inputs: Sequence[Path], output: Path) -> Artifacts
     if unknown:
         names = ", ".join(f"{n}/{a}" for n, a in unknown)
         raise UsageError(f"{names} not in {manifest.path.name}", hint="merge shards of this manifest only")
-    for path, artifact in chosen:
-        _place(path.parent / artifact.path, output.parent / artifact.path, artifact)
+    # Every path and zip is checked before anything is copied: a refused merge changes nothing.
+    moves = [_checked(path, output, artifact) for path, artifact in chosen]
+    for source, dest in moves:
+        _copy(source, dest)
     merged = ArtifactsFile(
         artifacts=tuple(sorted((a for _, a in chosen), key=lambda a: a.key)),
         go_version=versions.pop(),
+        zig_version=zigs.pop() if zigs else None,
         ignored_env=tuple(sorted({v for _, d in documents for v in d.ignored_env})),
     )
     with artifacts_file.locked(output.parent):
@@ -77,14 +86,38 @@ def merge(manifest: Manifest, inputs: Sequence[Path], output: Path) -> Artifacts
     return merged
 
 
-def _place(source: Path, dest: Path, artifact: Artifact) -> None:
+def _checked(index: Path, output: Path, artifact: Artifact) -> tuple[Path, Path]:
+    """The zip an index entry names and where it goes, refused (UsageError) unless its `path`
+    stays inside the shard's folder and the output folder and its bytes match the record."""
+    label = f"{artifact.name}/{artifact.arch}"
+    name = artifact.path
+    relative = Path(name)
+    if not name or "\0" in name or relative.is_absolute() or ".." in relative.parts or "\\" in name:
+        raise UsageError(f"{index}: {label} has path {name!r}, which leaves its folder",
+                         hint="a shard index names its zips relative to its own folder; rebuild that shard")
+    source, dest = index.parent / relative, output.parent / relative
+    for folder, file in ((index.parent, source), (output.parent, dest)):
+        if not file.resolve().is_relative_to(folder.resolve()):
+            raise UsageError(f"{index}: {label} has path {name!r}, which resolves outside {folder}",
+                             hint="remove the symbolic link, or rebuild that shard")
     if not source.is_file():
-        raise UsageError(f"{source}: missing zip for {artifact.name}/{artifact.arch}",
-                         hint="upload each shard's whole dist/ folder")
+        raise UsageError(f"{source}: missing zip for {label}", hint="upload each shard's whole dist/ folder")
     if sha256_file(source) != artifact.sha256:
         raise UsageError(f"{source}: bytes do not match the sha256 recorded for it", hint="rebuild that shard")
-    if source.resolve() != dest.resolve():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.merge")
+    return source, dest
+
+
+def _copy(source: Path, dest: Path) -> None:
+    """Copies through a temporary file named as write_atomic names its own, then renames."""
+    if source.resolve() == dest.resolve():
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=temp_name(dest), suffix=TEMP_SUFFIX)
+    os.close(fd)
+    try:
         shutil.copyfile(source, tmp)
-        tmp.replace(dest)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        os.unlink(tmp)
+        raise

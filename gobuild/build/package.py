@@ -13,24 +13,27 @@ import hashlib
 import os
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import deflate
 
+from gobuild.check import zipformat as zf
+from gobuild.errors import GobuildError
 from gobuild.files import write_atomic
 
 # libdeflate level 7 beats zlib level 9 in both size and time on Go binaries (see bench/).
 DEFLATE_LEVEL = 7
 DOS_EPOCH = 315532800  # 1980-01-01 00:00:00 UTC, the earliest time a zip can hold.
-MAX_ENTRY_SIZE = 0xFFFFFFFF  # no zip64: Lambda's 250 MB limit is far below it.
+MAX_ENTRY_SIZE = zf.MAX_32  # no Zip64: Lambda's 250 MB limit is far below it.
 MODE_EXECUTABLE = 0o755
 MODE_REGULAR = 0o644
-_S_IFREG = 0o100000
-_UNIX_MADE_BY = (3 << 8) | 20  # creator system 3 (Unix), zip spec 2.0
-_VERSION_NEEDED = 20
-_UTF8_FLAG = 0x800
+_UNIX_MADE_BY = (zf.UNIX << 8) | zf.VERSION_DEFLATE  # creator system Unix, zip spec 2.0
+
+
+class ZipWriteError(GobuildError, ValueError):
+    """The entries cannot make a plain zip that every unzipper (and Lambda) lays out as a folder."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +60,15 @@ def code_sha256(digest: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
+def contents_digest(entries: Iterable[tuple[str, int, bytes]], epoch: int) -> str:
+    """What a zip's bytes are a function of: each entry's name, mode and SHA-256 (raw digest of
+    its data), and the timestamp. Equal digests mean the writer produces equal zips."""
+    digest = hashlib.sha256(str(epoch).encode())
+    for name, mode, data_sha256 in sorted(entries, key=lambda e: e[0]):
+        digest.update(f"\n{name}\0{mode:o}\0".encode() + data_sha256)
+    return digest.hexdigest()
+
+
 def zip_timestamp(environ: dict[str, str] | None = None) -> int:
     """The fixed time for every entry: SOURCE_DATE_EPOCH clamped to 1980, else 1980-01-01."""
     value = (environ if environ is not None else os.environ).get("SOURCE_DATE_EPOCH", "")
@@ -67,7 +79,8 @@ def zip_timestamp(environ: dict[str, str] | None = None) -> int:
     return max(epoch, DOS_EPOCH)
 
 
-def _dos_datetime(epoch: int) -> tuple[int, int]:
+def dos_datetime(epoch: int) -> tuple[int, int]:
+    """The (time, date) pair every entry gets: `epoch` in UTC, to DOS's 2-second resolution."""
     # DOS time has no zone: write UTC so TZ never changes the bytes.
     import time
 
@@ -77,39 +90,69 @@ def _dos_datetime(epoch: int) -> tuple[int, int]:
     return dos_time, dos_date
 
 
-def zip_bytes(entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH) -> bytes:
-    """Builds the whole archive in memory; entries are sorted by name."""
-    names = [e.name for e in entries]
+def check_names(names: Sequence[str]) -> None:
+    """Raises ZipWriteError unless every name is a plain relative path that extracts on its own:
+    no duplicates, and no file that is also a folder of another (bootstrap and bootstrap/x)."""
+    if len(names) > zf.MAX_ENTRIES:
+        raise ZipWriteError(f"{len(names):,} entries: more than a zip without Zip64 holds "
+                            f"({zf.MAX_ENTRIES:,}); a Lambda zip never needs that many")
     if len(set(names)) != len(names):
-        raise ValueError(f"duplicate entry names in {sorted(names)}")
-    dos_time, dos_date = _dos_datetime(epoch)
+        raise ZipWriteError(f"duplicate entry names in {sorted(names)[:20]}")
+    files = set()
+    for name in names:
+        parts = name.split("/")
+        if not name or "\x00" in name or "\\" in name or any(p in ("", ".", "..") for p in parts):
+            raise ZipWriteError(f"entry name {name!r} is not a plain relative path (a/b/c)")
+        files.add(name)
+    for name in names:
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            if "/".join(parts[:depth]) in files:
+                raise ZipWriteError(f"{'/'.join(parts[:depth])} is a file, and also a folder of {name}: "
+                                    "no unzipper can extract both", hint="rename the file or the folder")
+
+
+def zip_bytes(entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH) -> bytes:
+    """Builds the whole archive in memory; entries are sorted by name. Raises ZipWriteError (a
+    ValueError) for names check_names refuses and for sizes a plain zip cannot hold."""
+    check_names([e.name for e in entries])
+    dos_time, dos_date = dos_datetime(epoch)
     body = bytearray()
     central = bytearray()
     for entry in sorted(entries, key=lambda e: e.name):
         if len(entry.data) > MAX_ENTRY_SIZE:
-            raise ValueError(f"{entry.name}: {len(entry.data)} bytes is too large for a Lambda zip")
+            raise ZipWriteError(f"{entry.name}: {len(entry.data)} bytes is too large for a Lambda zip")
         name = entry.name.encode("utf-8")
-        flags = 0 if name.isascii() else _UTF8_FLAG
+        flags = 0 if name.isascii() else zf.FLAG_UTF8
         crc = zlib.crc32(entry.data)
         packed = deflate.deflate_compress(entry.data, DEFLATE_LEVEL) if entry.data else b""
-        method = 8
+        method = zf.DEFLATED
         if len(packed) >= len(entry.data):
-            packed, method = entry.data, 0  # stored: nothing to gain
-        fields = (_VERSION_NEEDED, flags, method, dos_time, dos_date, crc, len(packed), len(entry.data))
+            packed, method = entry.data, zf.STORED  # stored: nothing to gain
+        fields = (zf.VERSION_DEFLATE, flags, method, dos_time, dos_date, crc, len(packed), len(entry.data))
         offset = len(body)
-        body += struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, len(name), 0) + name + packed
-        attrs = (_S_IFREG | entry.mode) << 16
+        if offset > zf.MAX_32:
+            raise ZipWriteError(f"{entry.name}: the archive passes 4 GiB, which needs Zip64")
+        body += struct.pack("<4sHHHHHIIIHH", zf.LOCAL_SIGNATURE, *fields, len(name), 0) + name + packed
+        attrs = (zf.S_IFREG | entry.mode) << 16
         central += struct.pack(
-            "<IHHHHHHIIIHHHHHII", 0x02014B50, _UNIX_MADE_BY, *fields, len(name), 0, 0, 0, 0, attrs, offset
+            "<4sHHHHHHIIIHHHHHII", zf.CENTRAL_SIGNATURE, _UNIX_MADE_BY, *fields, len(name), 0, 0, 0, 0, attrs,
+            offset,
         ) + name
     count = len(entries)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), len(body), 0)
+    if len(body) > zf.MAX_32:
+        raise ZipWriteError("the archive passes 4 GiB, which needs Zip64; a Lambda zip is at most 250 MiB")
+    end = struct.pack("<4sHHHHIIH", zf.END_SIGNATURE, 0, 0, count, count, len(central), len(body), 0)
     return bytes(body + central + end)
 
 
 def write_zip(dest: Path, entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH) -> ZipFile:
     """Writes a reproducible zip atomically and returns its size and digests."""
-    data = zip_bytes(entries, epoch=epoch)
+    return store_zip(dest, zip_bytes(entries, epoch=epoch))
+
+
+def store_zip(dest: Path, data: bytes) -> ZipFile:
+    """Writes zip bytes (from zip_bytes) atomically and returns their size and digests."""
     write_atomic(dest, data)
     digest = hashlib.sha256(data).digest()
     return ZipFile(path=dest, size=len(data), sha256=digest.hex(), code_sha256=code_sha256(digest))

@@ -9,13 +9,20 @@ nothing else escapes for any input bytes.
     elf.goarch                          # "amd64", "arm64", "386", ... or None
     elf.interpreter                     # "/lib64/ld-linux-x86-64.so.2" or None (static)
     elf.section(".go.buildinfo")        # Section or None
+    read_dynamic(source, elf)           # DynamicNeeds: DT_NEEDED libraries, symbol versions
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+
+from gobuild.check.source import BytesSource, ElfError, FileSource, Source, as_source, check_range
+
+__all__ = [
+    "BytesSource", "DynamicNeeds", "ElfError", "ElfFile", "FileSource", "Source", "as_source",
+    "check_range", "is_elf", "parse_elf", "read_dynamic",
+]  # fmt: skip
 
 ELF_MAGIC = b"\x7fELF"
 
@@ -27,6 +34,7 @@ ET_CORE = 4
 
 # p_type values and p_flags bits.
 PT_LOAD = 1
+PT_DYNAMIC = 2
 PT_INTERP = 3
 PF_X = 1
 PF_W = 2
@@ -39,6 +47,15 @@ SHN_XINDEX = 0xFFFF
 MAX_TABLE_BYTES = 1 << 20
 MAX_NAME_TABLE = 1 << 20
 MAX_INTERPRETER = 4096
+MAX_VERSION_RECORDS = 4096
+
+# d_tag values read from the dynamic section.
+DT_NULL = 0
+DT_NEEDED = 1
+DT_STRTAB = 5
+DT_STRSZ = 10
+DT_VERNEED = 0x6FFFFFFE
+DT_VERNEEDNUM = 0x6FFFFFFF
 
 # e_machine → GOARCH, for the architectures Go targets.
 GOARCH_BY_MACHINE = {
@@ -74,76 +91,6 @@ TYPE_NAMES = {
     ET_DYN: "position-independent executable or shared object",
     ET_CORE: "core dump",
 }
-
-
-class ElfError(ValueError):
-    """The bytes are not a well-formed ELF file; the message says what is wrong."""
-
-
-class Source(Protocol):
-    """Random access to a file's bytes, so callers read headers without loading the file."""
-
-    @property
-    def size(self) -> int:
-        """Total size in bytes."""
-        ...
-
-    def read_at(self, offset: int, length: int) -> bytes:
-        """Returns exactly `length` bytes at `offset`, or raises ElfError if they are not there."""
-        ...
-
-
-class BytesSource:
-    """A Source over bytes already in memory."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    @property
-    def size(self) -> int:
-        return len(self._data)
-
-    def read_at(self, offset: int, length: int) -> bytes:
-        check_range(offset, length, self.size)
-        return self._data[offset : offset + length]
-
-
-class FileSource:
-    """A Source over a seekable binary file whose size is known."""
-
-    def __init__(self, file: BinaryIO, size: int) -> None:
-        self._file = file
-        self._size = size
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    def read_at(self, offset: int, length: int) -> bytes:
-        check_range(offset, length, self._size)
-        self._file.seek(offset)
-        data = self._file.read(length)
-        if len(data) != length:
-            raise ElfError(
-                f"file ends at {offset + len(data)}, expected {length} bytes at {offset}"
-            )
-        return data
-
-
-def check_range(offset: int, length: int, size: int) -> None:
-    """Raises ElfError unless [offset, offset+length) lies inside a file of `size` bytes."""
-    if offset < 0 or length < 0 or offset + length > size:
-        raise ElfError(
-            f"{length} bytes at offset {offset} lie beyond the end of the file ({size} bytes): "
-            "truncated or corrupt"
-        )
-
-
-def as_source(data: bytes | Source) -> Source:
-    """Wraps bytes in a BytesSource; passes a Source through."""
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return BytesSource(bytes(data))
-    return data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -391,3 +338,84 @@ def _interpreter(source: Source, headers: tuple[ProgramHeader, ...]) -> str | No
             raw = source.read_at(header.offset, length)
             return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
     return None
+
+
+# ─── The dynamic section: which libraries and symbol versions the loader must find ───
+
+
+@dataclass(frozen=True, kw_only=True)
+class DynamicNeeds:
+    """What a dynamically linked executable asks of the system it runs on."""
+
+    libraries: tuple[str, ...] = ()  # DT_NEEDED, in the order the loader looks them up
+    # (library, version) from .gnu.version_r: ("libc.so.6", "GLIBC_2.34"), ...
+    versions: tuple[tuple[str, str], ...] = ()
+
+
+def read_dynamic(data: bytes | Source, elf: ElfFile) -> DynamicNeeds:
+    """Reads DT_NEEDED and the version needs (.gnu.version_r) through the PT_DYNAMIC segment,
+    as the loader does (section headers may be stripped). A static executable needs nothing.
+    Raises ElfError when the tables are malformed; reads a few kilobytes."""
+    source = as_source(data)
+    segment = next((h for h in elf.program_headers if h.type == PT_DYNAMIC), None)
+    if segment is None:
+        return DynamicNeeds()
+    layout = _Layout(bits=elf.bits, order="<" if elf.little_endian else ">")
+    row = layout.order + ("qQ" if elf.bits == 64 else "iI")
+    row_size = struct.calcsize(row)
+    if segment.filesz > MAX_TABLE_BYTES:
+        raise ElfError(f"a dynamic section of {segment.filesz} bytes: more than any real executable has")
+    raw = source.read_at(segment.offset, segment.filesz - segment.filesz % row_size)
+    tags: dict[int, int] = {}
+    needed: list[int] = []
+    for tag, value in struct.iter_unpack(row, raw):
+        if tag == DT_NULL:
+            break
+        if tag == DT_NEEDED:
+            needed.append(value)
+        else:
+            tags.setdefault(tag, value)
+    if DT_STRTAB not in tags:
+        if needed or DT_VERNEED in tags:
+            raise ElfError("the dynamic section names libraries but has no string table")
+        return DynamicNeeds()
+    strings = _dynamic_strings(source, elf, tags[DT_STRTAB], tags.get(DT_STRSZ, 0))
+    libraries = tuple(_name_at(strings, offset) for offset in needed)
+    versions = _version_needs(source, elf, layout.order, tags, strings)
+    return DynamicNeeds(libraries=libraries, versions=versions)
+
+
+def _dynamic_strings(source: Source, elf: ElfFile, address: int, size: int) -> bytes:
+    if size > MAX_NAME_TABLE:
+        raise ElfError(f"a dynamic string table of {size} bytes: more than any real executable has")
+    offset = elf.file_offset(address, size)
+    if offset is None:
+        raise ElfError(f"the dynamic string table at {address:#x} is in no loaded segment")
+    return source.read_at(offset, size)
+
+
+def _version_needs(source: Source, elf: ElfFile, order: str, tags: dict[int, int],
+                   strings: bytes) -> tuple[tuple[str, str], ...]:
+    """Walks the Elf_Verneed records and their Elf_Vernaux lists (16 bytes each in both classes)."""
+    if DT_VERNEED not in tags:
+        return ()
+    position = elf.file_offset(tags[DT_VERNEED], 16)
+    if position is None:
+        raise ElfError(f"the version needs at {tags[DT_VERNEED]:#x} are in no loaded segment")
+    found: list[tuple[str, str]] = []
+    for _ in range(min(tags.get(DT_VERNEEDNUM, 0), MAX_VERSION_RECORDS)):
+        _version, count, file, aux, following = struct.unpack(order + "HHIII", source.read_at(position, 16))
+        library = _name_at(strings, file)
+        entry = position + aux
+        for _ in range(count):
+            if len(found) >= MAX_VERSION_RECORDS:
+                raise ElfError("more symbol versions than any real executable needs")
+            _hash, _flags, _other, name, step = struct.unpack(order + "IHHII", source.read_at(entry, 16))
+            found.append((library, _name_at(strings, name)))
+            if step == 0:
+                break
+            entry += step
+        if following == 0:
+            break
+        position += following
+    return tuple(found)

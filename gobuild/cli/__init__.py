@@ -24,12 +24,18 @@ MODULES = {
     "migrate": "migrate",
     "repack": "repack",
     "diff": "diff",
+    "local-s3": "local_s3",
+    "check": "check",
 }
+# Root options that answer before any command runs: nothing to import for them.
+ANSWERED_AT_ROOT = ("--version", "--show-completion", "--install-completion")
 
 
 def load_commands(argv: Sequence[str]) -> None:
     """Registers the command argv names, or every command when it names none that is known."""
     word = next((a for a in argv if not a.startswith("-")), None)
+    if word is None and any(a.split("=", 1)[0] in ANSWERED_AT_ROOT for a in argv):
+        return
     chosen = [MODULES[word]] if word in MODULES else sorted(set(MODULES.values()))
     for name in chosen:
         importlib.import_module(f"gobuild.cli.{name}")

@@ -1,10 +1,12 @@
-"""The typer application and what every command shares: error mapping and output streams."""
+"""The typer application and what every command shares: error mapping, output streams, the
+usage line's metavars, `--version` and shell completion."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -20,9 +22,11 @@ app = typer.Typer(
     name="gobuild",
     help="Build, verify, publish and migrate Go AWS Lambda functions (provided.al2023).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
+PROG_NAME = "gobuild"  # also under `python -m gobuild`: usage lines and _GOBUILD_COMPLETE agree
+GO_VERSION_TIMEOUT = 10.0  # seconds for `go env GOVERSION` in --version (a toolchain switch can download)
 
 T = TypeVar("T")
 
@@ -59,11 +63,60 @@ class State:
     debug = False
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        sys.stdout.write(version_text(os.environ))
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version,
+                     help="Print the versions of gobuild, Python and Go, then exit."),
+    ] = False,
 ) -> None:
     State.debug = debug
+
+
+def version_text(environ: Mapping[str, str]) -> str:
+    """What `gobuild --version` prints: gobuild's version and where it runs from, then Python's
+    and Go's (like `pip --version` and `go version`)."""
+    import platform
+
+    import gobuild
+
+    lines = [
+        f"gobuild {gobuild.version()} from {Path(gobuild.__file__).parent}",
+        f"Python {platform.python_version()} at {sys.executable}",
+        go_version_line(environ),
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def go_version_line(environ: Mapping[str, str]) -> str:
+    """The go gobuild would run ($GOBUILD_GO, else PATH) and its `go env GOVERSION`."""
+    import subprocess
+
+    from gobuild.files import find_go
+
+    go = find_go(environ)
+    if go is None:
+        return "go: not found (install Go 1.21 or later, or set GOBUILD_GO=/path/to/go)"
+    try:
+        done = subprocess.run([go, "env", "GOVERSION"], env=dict(environ), capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=GO_VERSION_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return f"go: {go} env GOVERSION did not answer within {GO_VERSION_TIMEOUT:.0f}s"
+    except OSError as error:
+        return f"go: cannot run {go}: {error.strerror or error}"
+    answer = done.stdout.strip()
+    if done.returncode != 0 or not answer:
+        first = (done.stderr.strip().splitlines() or ["no output"])[0]
+        return f"go: {go} env GOVERSION failed: {first}"
+    return f"{answer} at {go}"
 
 
 def run(action: Callable[[], T]) -> T:
@@ -101,10 +154,36 @@ def print_json(document: Any) -> None:
     sys.stdout.flush()
 
 
+def usage_metavar(param: Any) -> str:
+    """An argument as a usage line shows it: ZIP..., PATH..., SOURCE, [NAME]."""
+    name = param.metavar or (param.name or "arg").upper()
+    if name.startswith("["):
+        return str(name)  # spelled out in full by the command
+    if param.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    return name if param.required else f"[{name}]"
+
+
+def use_conventional_metavars(typer_app: typer.Typer) -> None:
+    """Gives every plain command a usage line with conventional metavars (typer writes {ZIP})."""
+    from typer.core import TyperArgument, TyperCommand
+
+    class UsageCommand(TyperCommand):
+        def collect_usage_pieces(self, ctx: Any) -> list[str]:
+            pieces = [self.options_metavar] if self.options_metavar else []
+            pieces += [usage_metavar(p) for p in self.get_params(ctx) if isinstance(p, TyperArgument)]
+            return pieces
+
+    for info in typer_app.registered_commands:
+        if info.cls in (None, TyperCommand):
+            info.cls = UsageCommand
+
+
 def main() -> None:
     """Console-script entry point."""
+    use_conventional_metavars(app)
     try:
-        app()
+        app(prog_name=PROG_NAME)
     except SystemExit as exit_:
         # click maps usage errors to 2 already; keep everything else as it is.
         code = exit_.code if isinstance(exit_.code, int) else EXIT_BAD_INPUT

@@ -25,6 +25,7 @@ from gobuild.cli.app import (
     run,
 )
 from gobuild.errors import BuildError, UsageError, VerifyError
+from gobuild.lines import plural
 
 if TYPE_CHECKING:
     from gobuild.build.runner import BuildResult
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from gobuild.report import RecordingReporter
 
 JOBS = os.cpu_count() or 2
+CHANGED = ("zipped", "from cache")  # the runner's details for a zip this run wrote
 
 
 @app.command("init")
@@ -40,10 +42,23 @@ def init_command(
     manifest: ManifestOption = MANIFEST,
     arch: Annotated[list[str], typer.Option("--arch", help="Architectures for every function.")] = ["arm64"],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing manifest.")] = False,
+    all_mains: Annotated[
+        bool, typer.Option("--all-mains", help="Every main package, not only those that import aws-lambda-go.")
+    ] = False,
+    example: Annotated[
+        bool, typer.Option("--example", help="Print the annotated example manifest (every key), write nothing.")
+    ] = False,
 ) -> None:
-    """Write a gobuild.toml for the main packages under ./cmd/ (names keep a -lambda suffix)."""
+    """Write a gobuild.toml for the module's Lambda functions: every main package that imports
+    aws-lambda-go, wherever it lives (in every module of a go.work workspace)."""
+    if example:
+        from gobuild import example_manifest
+
+        typer.echo(example_manifest(), nl=False)
+        return
     from gobuild import discover
     from gobuild.files import write_atomic
+    from gobuild.lines import plural
     from gobuild.manifest import parse_manifest
 
     path = manifest_file(directory, manifest)
@@ -51,11 +66,15 @@ def init_command(
     def action() -> None:
         if path.exists() and not force:
             raise UsageError(f"{path} already exists", hint="edit it, or pass --force to replace it")
-        found = discover.discover(directory.resolve())
+        found = discover.discover(directory.resolve(), all_mains=all_mains)
         text = discover.render(found, tuple(arch))
         parse_manifest(text, path=path.resolve())  # refuse (and write nothing) if it would not load
         write_atomic(path, text.encode())
-        err_console.print(f"wrote {path} with {len(found)} functions: {', '.join(f.name for f in found)}")
+        for note in found.notes:
+            err_console.print(f"note: {note}", markup=False, highlight=False)
+        names = ", ".join(f.name for f in found.found)
+        err_console.print(f"wrote {path} with {plural(len(found.found), 'function')}: {names}", markup=False,
+                          highlight=False)
 
     run(action)
 
@@ -73,13 +92,18 @@ def build_command(
     verify: Annotated[bool, typer.Option("--verify", help="Run `gobuild verify` on every artifact.")] = False,
     cache: Annotated[str | None, typer.Option("--cache", help="Shared cache, s3://bucket/prefix.")] = None,
     shard: Annotated[str | None, typer.Option("--shard", help="Build part K of N of the targets (K/N).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the manifest and list the targets; build nothing.")
+    ] = False,
 ) -> None:
     """Cross-compile every function and write reproducible zips and dist/artifacts.json."""
     from gobuild.build.merge import parse_shard
     from gobuild.build.merge import shard as take_shard
+    from gobuild.build.processes import Interrupted
     from gobuild.build.record import record_noop
     from gobuild.build.runner import BuildOptions, build
-    from gobuild.cli.output import reporters
+    from gobuild.cli.output import reporters, stopped_by_signals
+    from gobuild.lines import plural
     from gobuild.manifest import load_manifest
     from gobuild.noop import selection_key
     from gobuild.plan import select_targets
@@ -88,11 +112,29 @@ def build_command(
         loaded = load_manifest(manifest_file(directory, manifest))
         targets = select_targets(loaded, only=only, arch=arch)
         if shard:
-            targets = take_shard(targets, *parse_shard(shard))
-        with ExitStack() as stack:
-            reporter, recorder = reporters(stack, loaded.out_dir, "build", as_json=as_json, quiet=quiet)
-            options = BuildOptions(jobs=jobs, fail_fast=fail_fast, cache=_cache(loaded, cache))
-            result = build(loaded, targets, options, reporter, os.environ)
+            k, n = parse_shard(shard)
+            everything = len(targets)
+            targets = take_shard(targets, k, n)
+            if not targets and not as_json:
+                # A CI matrix may have more shards than targets: those shards build nothing.
+                err_console.print(f"shard {k}/{n} has no targets ({plural(everything, 'target')} in {n} shards): "
+                                  "nothing to build")
+        if dry_run:  # the manifest loaded and the selection holds: say what a build would do
+            for target in [] if quiet else targets:
+                err_console.print(f"{target.label:<28} {target.function.package}", markup=False)
+            if not quiet:
+                err_console.print(f"{loaded.path}: {plural(len(targets), 'target')} to build; nothing built")
+            return
+        try:
+            with ExitStack() as stack:
+                reporter, recorder = reporters(stack, loaded.out_dir, "build", as_json=as_json, quiet=quiet)
+                options = BuildOptions(jobs=jobs, fail_fast=fail_fast, cache=_cache(loaded, cache))
+                with stopped_by_signals(reporter):
+                    result = build(loaded, targets, options, reporter, os.environ)
+        except Interrupted as stop:
+            # Every go process is gone and nothing half-written is left: say so and exit 128+N.
+            err_console.print(f"[red]interrupted[/red] by {stop.name}: stopped, finished zips kept")
+            raise typer.Exit(stop.exit_code) from None
         if result.ok and not shard:
             record_noop(
                 loaded, result, targets, selection_key(str(manifest_file(directory, manifest)), only, arch), os.environ
@@ -107,7 +149,7 @@ def build_command(
             raise BuildError(f"{len(result.failures)} of {len(targets)} targets failed: {names}")
         if problems:
             raise VerifyError(
-                f"{len(problems)} artifacts would not run on Lambda: {', '.join(sorted(problems))}",
+                f"{plural(len(problems), 'artifact')} would not run on Lambda: {', '.join(sorted(problems))}",
                 hint="run `gobuild verify` on them for the details",
             )
 
@@ -124,6 +166,7 @@ def summary(result: BuildResult, out_dir: Path) -> str:
         built=result.compiled,
         from_cache=result.from_cache,
         up_to_date=result.up_to_date,
+        failed=len(result.failures),
     )
 
 
@@ -131,10 +174,11 @@ def _cache(loaded: Manifest, url: str | None) -> Any:
     chosen = url or loaded.cache.url
     if not chosen:
         return None
-    from gobuild.build.cache import S3Cache
+    from gobuild.build.cache import S3Cache, signing_key
 
     settings = loaded.cache
-    return S3Cache(chosen, endpoint_url=settings.endpoint_url, region=settings.region, profile=settings.profile)
+    return S3Cache(chosen, endpoint_url=settings.endpoint_url, region=settings.region, profile=settings.profile,
+                   key=signing_key(os.environ))
 
 
 def _verify(loaded: Manifest, result: BuildResult) -> dict[str, list[str]]:
@@ -161,9 +205,12 @@ def build_document(
         "manifest": str(result.manifest_path),
         "artifacts": [a.__dict__ for a in result.artifacts],
         "failures": [
-            {"name": f.target.function.name, "arch": f.target.arch, "output": f.output} for f in result.failures
+            {"name": f.target.function.name, "arch": f.target.arch, "output": f.output, "hint": f.hint}
+            for f in result.failures
         ],
         "counts": {"built": result.compiled, "from_cache": result.from_cache, "up_to_date": result.up_to_date},
+        # name/arch of each zip this run wrote: compiled to new bytes, or taken from the cache
+        "changed": sorted(e.task for e in recorder.events if e.kind == "finished" and e.detail in CHANGED),
         "verified": verified,
         "verify_errors": problems,
         "warnings": recorder.warnings(),
@@ -172,11 +219,13 @@ def build_document(
 
 @app.command("merge")
 def merge_command(
-    inputs: Annotated[list[Path], typer.Argument(help="artifacts.json of each shard (zips beside each).")],
+    inputs: Annotated[
+        list[Path], typer.Argument(metavar="ARTIFACTS_JSON", help="artifacts.json of each shard (zips beside each).")
+    ],
     directory: DirOption = HERE,
     manifest: ManifestOption = MANIFEST,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Merged index [out_dir/artifacts.json].")
+        Path | None, typer.Option("-o", "--output", help="Merged index (default: out_dir/artifacts.json).")
     ] = None,
 ) -> None:
     """Join the artifacts.json of `build --shard` runs into one, refusing overlaps and gaps."""
@@ -188,6 +237,7 @@ def merge_command(
         loaded = load_manifest(manifest_file(directory, manifest))
         dest = output or artifacts_path(loaded.out_dir)
         merged = merge(loaded, inputs, dest)
-        err_console.print(f"merged {len(inputs)} shards: {len(merged.artifacts)} artifacts in {dest}")
+        shards, artifacts = plural(len(inputs), "shard"), plural(len(merged.artifacts), "artifact")
+        err_console.print(f"merged {shards}: {artifacts} in {dest}")
 
     run(action)

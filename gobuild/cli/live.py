@@ -57,6 +57,7 @@ class LiveReporter(PlainReporter):
         state = f"[green]{escape(detail)}[/green]" if ok else f"[red]{escape(detail)}[/red]"
         size = human_size(int(fields["size"])) if "size" in fields else ""
         self.rows[task] = (state, 0.0, size)
-        if not ok and fields.get("output"):
-            self.failures.append((task, str(fields["output"])))
+        if not ok and (fields.get("output") or fields.get("hint")):
+            hint = f"\nhint: {fields['hint']}" if fields.get("hint") else ""
+            self.failures.append((task, str(fields.get("output") or "").rstrip() + hint))
         self.live.update(self._table())

@@ -10,7 +10,7 @@ import typer
 
 from gobuild.cli.app import app, print_json, run
 from gobuild.errors import EXIT_FAILED, UsageError
-from gobuild.lambda_facts import TARGET_RUNTIME
+from gobuild.lambda_facts import TARGET_RUNTIME, Arch
 
 if TYPE_CHECKING:
     from gobuild.migrate import MigrationReport
@@ -30,7 +30,9 @@ def migrate_command(
     diff: Annotated[bool, typer.Option("--diff", help="Change nothing; show a unified diff (the default).")] = False,
     write: Annotated[bool, typer.Option("--write", help="Edit the files in place (atomically).")] = False,
     to: Annotated[str, typer.Option("--to", help="Target runtime.")] = TARGET_RUNTIME,
-    arch: Annotated[str | None, typer.Option("--arch", help="Set Architectures: arm64 or x86_64.")] = None,
+    arch: Annotated[
+        str | None, typer.Option("--arch", help="Set Architectures: arm64 or x86_64 (aarch64, amd64 accepted).")
+    ] = None,
     build: Annotated[
         str, typer.Option("--build", help="How functions are built afterwards: sam, gobuild or makefile.")
     ] = "sam",
@@ -47,7 +49,8 @@ def migrate_command(
     )
 
     mode = _mode(check=check, diff=diff, write=write)
-    options = MigrateOptions(runtime=to, arch=arch, build=build)
+    spelled = Arch.parse(arch) if arch else None  # any spelling; Lambda's name goes in the template
+    options = MigrateOptions(runtime=to, arch=spelled.lambda_name if spelled else arch, build=build)
 
     def action() -> MigrationReport:
         report = migrate(paths, options)

@@ -4,9 +4,12 @@ nothing with --json, a live table on a terminal (gobuild.cli.live), plain lines 
 
 from __future__ import annotations
 
+import signal
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import FrameType
 
 from gobuild.cli.render import LogReporter, PlainReporter
 from gobuild.report import RecordingReporter, Reporter, TeeReporter
@@ -33,3 +36,23 @@ def reporters(
 
         chosen.append(PlainReporter(err_console, quiet=quiet))
     return TeeReporter(*chosen), recorder
+
+
+@contextmanager
+def stopped_by_signals(reporter: Reporter) -> Iterator[None]:
+    """SIGINT and SIGTERM raise Interrupted in the main thread while the block runs (the build
+    then kills its go processes and cleans up on the way out); the handlers are restored after."""
+    from gobuild.build.processes import Interrupted
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except Interrupted as stop:
+        reporter.warning(f"interrupted by {stop.name}")
+        raise
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

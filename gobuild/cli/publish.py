@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,7 +20,7 @@ from gobuild.cli.app import (
     run,
 )
 from gobuild.errors import PublishError
-from gobuild.lines import human_size
+from gobuild.lines import human_size, plural
 
 if TYPE_CHECKING:
     from gobuild.publish.model import PublishResult
@@ -72,7 +73,7 @@ def publish_command(
             dry_run=dry_run,
             formats=formats,
         )
-        document = load_artifacts(loaded, options.only)
+        document = load_artifacts(loaded, options.only, os.environ)
         with ExitStack() as stack:
             reporter, recorder = reporters(stack, loaded.out_dir, "publish", as_json=as_json)
             result = publish(document, loaded.out_dir, options, reporter)
@@ -92,9 +93,9 @@ def summary(result: PublishResult) -> str:
     verb = "would publish" if result.dry_run else "published"
     counts = f"{result.count('to upload')} to upload" if result.dry_run else f"{result.count('uploaded')} uploaded"
     line = (
-        f"{verb} {len(result.published)} zips to s3://{result.bucket}: {counts}, "
+        f"{verb} {plural(len(result.published), 'zip')} to s3://{result.bucket}: {counts}, "
         f"{result.count('present')} already present; {human_size(result.bytes_sent)} sent "
-        f"in {result.requests} requests"
+        f"in {plural(result.requests, 'request')}"
     )
     if result.written:
         line += f" → {', '.join(p.name for p in result.written)}"

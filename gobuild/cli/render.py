@@ -55,6 +55,8 @@ class PlainReporter:
         self.console.print(line)
         if not ok and fields.get("output"):
             self.console.print(_indent(str(fields["output"])), markup=False, highlight=False)
+        if not ok and fields.get("hint"):
+            self.console.print(_indent(f"hint: {fields['hint']}"), markup=False, highlight=False)
 
     def warning(self, message: str) -> None:
         from rich.markup import escape
@@ -68,24 +70,37 @@ class LogReporter:
     Lines are collected and written in one record at close(): one lock round-trip per run
     instead of one per event (concurrent-log-handler locks the file for every record). The
     handler's module is imported in the background once compiling starts, while the process
-    waits on go, instead of before the first compile.
+    waits on go, instead of before the first compile. A run in which every task was up to date
+    changed nothing and appends nothing, as the no-op fast path does not.
     """
 
     def __init__(self, out_dir: Path, command: str) -> None:
-        out_dir.mkdir(parents=True, exist_ok=True)
         self.path = out_dir / LOG_NAME
         self.prefix = f"pid={os.getpid()} {command}"
         self.lines: list[str] = []
         self.preload: threading.Thread | None = None
+        self.changed = False  # anything besides "up to date" happened
 
     def add(self, text: str) -> None:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         self.lines.append(f"{stamp} {self.prefix} {text}")
 
     def close(self) -> None:
-        if not self.lines:
+        """Appends the run's lines to the log; a log that cannot be written costs only a warning."""
+        if not self.lines or not self.changed:
             return
+        try:
+            self._append()
+        except OSError as error:
+            from gobuild.cli.app import err_console
+
+            err_console.print(f"warning: cannot append to {self.path}: {error.strerror or error}",
+                              markup=False, highlight=False)
+
+    def _append(self) -> None:
         from concurrent_log_handler import ConcurrentRotatingFileHandler
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
 
         logger = logging.getLogger(f"gobuild.log.{os.getpid()}.{id(self)}")
         logger.propagate = False
@@ -107,6 +122,7 @@ class LogReporter:
 
     def progress(self, task: str, detail: str) -> None:
         self.add(f"{task} {detail}")
+        self.changed = True
         if detail == "compiling" and self.preload is None:
             self.preload = threading.Thread(
                 target=importlib.import_module, args=("concurrent_log_handler",), daemon=True
@@ -115,13 +131,19 @@ class LogReporter:
 
     def finished(self, task: str, ok: bool, detail: str = "", **fields: Any) -> None:
         output = fields.pop("output", "")
+        hint = fields.pop("hint", "")
         items = " ".join(f"{k}={v}" for k, v in sorted(fields.items()))
         self.add(f"{task} {'ok' if ok else 'FAILED'} {detail} {items}")
         if output:
-            self.add(f"{task} output:\n{output}")
+            self.add(f"{task} output:\n{output.rstrip()}")
+        if hint:
+            self.add(f"{task} hint: {hint}")
+        self.changed = self.changed or not ok or detail != "up to date"
 
     def warning(self, message: str) -> None:
         self.add(f"warning: {message}")
+        if message.startswith("interrupted"):
+            self.changed = True
 
 
 def _indent(text: str) -> str:

@@ -30,15 +30,18 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_ENV = ("AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "_HANDLER")
 
 
-
 # ─── Events ────────────────────────────────────────────────────────────────────────────
 
 
-def parse_events(values: Sequence[str], *, read_stdin: Callable[[], bytes], cwd: Path) -> tuple[bytes, ...]:
+StdinReader = Callable[[int], bytes]  # reads standard input to its end, or to at most N bytes
+
+
+def parse_events(values: Sequence[str], *, read_stdin: StdinReader, cwd: Path) -> tuple[bytes, ...]:
     """The payload of each --event, in order; `{}` when there is none.
 
     A value is inline JSON, `-` for standard input (once), or a file path relative to `cwd`.
-    Raises UsageError for invalid JSON, a missing file or an event over Lambda's 6 MB.
+    Raises UsageError for invalid JSON, a missing file or an event over Lambda's 6 MB; no more
+    than one byte past that limit is ever read.
     """
     if not values:
         return (b"{}",)
@@ -47,10 +50,10 @@ def parse_events(values: Sequence[str], *, read_stdin: Callable[[], bytes], cwd:
     return tuple(parse_event(value, read_stdin=read_stdin, cwd=cwd) for value in values)
 
 
-def parse_event(value: str, *, read_stdin: Callable[[], bytes], cwd: Path) -> bytes:
+def parse_event(value: str, *, read_stdin: StdinReader, cwd: Path) -> bytes:
     """One --event value as the bytes to send: see parse_events."""
     if value == "-":
-        return _checked_json(read_stdin(), "--event - (standard input)")
+        return _checked_json(read_stdin(MAX_EVENT_BYTES + 1), "--event - (standard input)")
     stripped = value.lstrip()
     # An object, array or string is inline JSON; a path never starts with these.
     if stripped[:1] in ("{", "[", '"'):
@@ -58,7 +61,8 @@ def parse_event(value: str, *, read_stdin: Callable[[], bytes], cwd: Path) -> by
     path = cwd / value
     if path.is_file():
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_EVENT_BYTES + 1)
         except OSError as error:
             raise UsageError(f"--event {value}: cannot read: {error.strerror or error}") from None
         return _checked_json(data, f"--event {value}")
@@ -74,7 +78,7 @@ def parse_event(value: str, *, read_stdin: Callable[[], bytes], cwd: Path) -> by
 
 def _checked_json(data: bytes, label: str) -> bytes:
     if len(data) > MAX_EVENT_BYTES:
-        raise UsageError(f"{label}: {len(data)} bytes is over the {MAX_EVENT_BYTES}-byte limit of a Lambda invoke")
+        raise UsageError(f"{label}: over the {MAX_EVENT_BYTES}-byte limit of a Lambda invoke")
     try:
         text = data.decode("utf-8-sig")  # a byte order mark is dropped: Go's decoder rejects it
         json.loads(text)

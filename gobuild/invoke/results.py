@@ -35,9 +35,18 @@ class TimedOut:
     """The deadline passed first."""
 
 
+@dataclass(frozen=True)
+class Cancelled:
+    """The session was interrupted while it waited (InvokeSession.interrupt)."""
+
+
+class Interrupted(Exception):
+    """Raised by a session that was interrupted: it stopped waiting, and closing it stops everything."""
+
+
 EventSource = Callable[[float], object | None]  # waits up to N seconds; None if nothing came
-Ready = NextRequested | InitFailed | ProcessExited | TimedOut
-Answer = Responded | InvocationFailed | ProcessExited | TimedOut
+Ready = NextRequested | InitFailed | ProcessExited | TimedOut | Cancelled
+Answer = Responded | InvocationFailed | ProcessExited | TimedOut | Cancelled
 
 
 def wait_until_ready(next_event: EventSource, *, deadline: float, clock: Callable[[], float]) -> Ready:
@@ -47,6 +56,8 @@ def wait_until_ready(next_event: EventSource, *, deadline: float, clock: Callabl
         if remaining <= 0:
             return TimedOut()
         event = next_event(remaining)
+        if isinstance(event, Cancelled):
+            return event
         if isinstance(event, (NextRequested, InitFailed, ProcessExited)):
             return TimedOut() if event.at > deadline else event
 
@@ -63,6 +74,8 @@ def wait_for_answer(
         if remaining <= 0:
             return TimedOut()
         event = next_event(remaining)
+        if isinstance(event, Cancelled):
+            return event
         if isinstance(event, (Responded, InvocationFailed)) and event.request_id == request_id:
             return TimedOut() if event.at > deadline else event
         if isinstance(event, ProcessExited):

@@ -17,13 +17,16 @@ from __future__ import annotations
 import base64
 import json
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+from typing import Any
 from urllib.parse import urlsplit
+
+from gobuild.invoke.chunked import DISCARD_LIMIT, BodyError, read_chunked
 
 API_VERSION = "2018-06-01"
 # What Lambda accepts from a runtime for one response: 6 MiB + 100 bytes (its error says so).
@@ -31,10 +34,7 @@ MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 ERROR_BODY_TRAILER = "Lambda-Runtime-Function-Error-Body"
 RESPONSE_TOO_LARGE = "Function.ResponseSizeTooLarge"
-# An oversized body is read and dropped up to this size, so the runtime gets its 413.
-DISCARD_LIMIT = 64 * 1024 * 1024
-_MAX_CHUNK_LINE = 4096
-_MAX_TRAILER_LINES = 100
+_JOIN_TIMEOUT = 2.0  # seconds; a connection's thread ends as soon as its socket is shut
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,69 +97,6 @@ class InitFailed:
 RuntimeEvent = NextRequested | Responded | InvocationFailed | InitFailed
 
 
-class ByteStream(Protocol):
-    """What read_chunked needs: a buffered binary stream (a socket's rfile, a BytesIO)."""
-
-    def readline(self, size: int = -1, /) -> bytes: ...
-
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class BodyError(ValueError):
-    """A request body that is malformed or larger than allowed."""
-
-    def __init__(self, message: str, *, too_large: bool = False, drained: bool = False) -> None:
-        super().__init__(message)
-        self.too_large = too_large
-        self.drained = drained  # the whole body was read: the connection can serve another request
-
-
-def read_chunked(stream: ByteStream, limit: int) -> tuple[bytes, dict[str, str]]:
-    """Reads an HTTP/1.1 chunked body and its trailers; raises BodyError past `limit` bytes.
-
-    Go's client sends every Runtime API post chunked, because aws-lambda-go declares
-    trailers (an error met while streaming the body arrives as trailers). A body over the
-    limit is still read to its end (up to DISCARD_LIMIT), so the client can read the refusal.
-    """
-    body = bytearray()
-    total = 0
-    while True:
-        line = stream.readline(_MAX_CHUNK_LINE)
-        if not line.endswith(b"\n"):
-            raise BodyError("truncated chunk size line")
-        size_text = line.split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise BodyError(f"bad chunk size {size_text!r}") from None
-        if size < 0:
-            raise BodyError(f"bad chunk size {size_text!r}")
-        if size == 0:
-            break
-        total += size
-        if total > DISCARD_LIMIT:
-            raise BodyError(f"body exceeds {limit} bytes", too_large=True)
-        chunk = stream.read(size)
-        if len(chunk) != size or stream.read(2) != b"\r\n":
-            raise BodyError("truncated chunk")
-        if total <= limit:
-            body += chunk
-    trailers: dict[str, str] = {}
-    for _ in range(_MAX_TRAILER_LINES):
-        line = stream.readline(_MAX_CHUNK_LINE)
-        if line in (b"\r\n", b"\n"):
-            if total > limit:
-                raise BodyError(f"body exceeds {limit} bytes", too_large=True, drained=True)
-            return bytes(body), trailers
-        if not line.endswith(b"\n"):
-            raise BodyError("truncated trailers")
-        name, sep, value = line.decode("latin-1").partition(":")
-        if not sep:
-            raise BodyError(f"bad trailer line {line!r}")
-        trailers[name.strip().lower()] = value.strip()
-    raise BodyError("too many trailer lines")
-
-
 def error_document(error_type: str, message: str) -> bytes:
     """The JSON error body Lambda returns: {"errorMessage": ..., "errorType": ...}."""
     return json.dumps({"errorMessage": message, "errorType": error_type}, separators=(",", ":")).encode()
@@ -204,7 +141,8 @@ class RuntimeAPI:
         self._pending.put(invocation)
 
     def close(self) -> None:
-        """Stops serving and releases any /next call still waiting."""
+        """Stops serving, releases any /next call still waiting, closes every connection and
+        waits for the threads that served them: nothing of the server is left once it returns."""
         with self._lock:
             if self._closed:
                 return
@@ -212,6 +150,8 @@ class RuntimeAPI:
         self._pending.put(None)
         if self._thread.is_alive():
             self._server.shutdown()
+            self._thread.join()
+        self._server.close_connections()
         self._server.server_close()
 
     # Called by the handler threads.
@@ -242,8 +182,47 @@ class RuntimeAPI:
 
 
 class _Server(ThreadingHTTPServer):
+    """Serves each connection on a thread, and knows them all: close_connections() ends them."""
+
+    # Daemon threads, so that a bug can never keep gobuild from exiting; they are joined on close.
     daemon_threads = True
     api: RuntimeAPI
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                                  name="runtime-api-connection", daemon=True)
+        with self._connections_lock:
+            self._connections[request] = thread
+        thread.start()
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.pop(request, None)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Ends every open connection and waits for the threads serving them to finish.
+
+        Reading ends first, so a thread waiting for a request or a body sees the end at once,
+        while one that is answering (a released /next gets its 503) can still finish writing.
+        """
+        with self._connections_lock:
+            open_now = list(self._connections.items())
+        for how in (socket.SHUT_RD, socket.SHUT_RDWR):
+            for connection, thread in open_now:
+                if thread.is_alive():
+                    try:
+                        connection.shutdown(how)
+                    except OSError:
+                        pass  # already closed
+            deadline = time.monotonic() + _JOIN_TIMEOUT
+            for _, thread in open_now:
+                thread.join(timeout=max(deadline - time.monotonic(), 0))
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A runtime killed mid-request leaves a broken connection: expected, and never printed.

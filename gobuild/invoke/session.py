@@ -13,7 +13,12 @@ Runtime.ExitError, Sandbox.Timedout, the function's own errorType); only problem
 input or the host (a bad zip, a missing qemu) raise.
 
 The function's output and the platform lines Lambda writes (START, END, REPORT, timeouts)
-go to `log_sink` line by line, as they would reach the function's log stream.
+go to `log_sink` line by line as they come, as they would reach the function's log stream; a
+result keeps only the last lines of its invocation (logtail.py), so memory stays bounded.
+
+Nothing outlives a session: the bootstrap runs under gobuild's reaper (reaper.py), which kills
+everything it started, and the task root is removed on every path. `interrupt()` (from a signal
+handler) makes a waiting session raise Interrupted; leaving the `with` block then cleans up.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import secrets
-import shutil
 import stat
 import tempfile
 import threading
@@ -31,10 +35,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from gobuild.errors import InvokeError
 from gobuild.invoke.inputs import InvokeTarget
+from gobuild.invoke.logtail import LogTail
 from gobuild.invoke.process import Environment, LogSink
 from gobuild.invoke.results import (
     Answer,
+    Cancelled,
+    Interrupted,
     InvocationResult,
     InvokeSettings,
     ProcessExited,
@@ -43,6 +51,7 @@ from gobuild.invoke.results import (
     wait_for_answer,
     wait_until_ready,
 )
+from gobuild.invoke.rootdir import TaskRootDir, remove_stale
 from gobuild.invoke.runtime_api import (
     InitFailed,
     Invocation,
@@ -58,17 +67,18 @@ from gobuild.invoke.taskroot import (
     exec_error,
     lambda_environment,
     log_stream_name,
+    old_lambda_go,
     runner_command,
     trace_id,
     unpack_zip,
 )
+from gobuild.lambda_facts import AWS_LAMBDA_GO
 from gobuild.report import NullReporter, Reporter
 
 ACCOUNT_ID = "012345678912"  # the account AWS's own emulator puts in function ARNs
 INVALID_ENTRYPOINT = "Runtime.InvalidEntrypoint"
 EXIT_ERROR = "Runtime.ExitError"
 TIMED_OUT = "Sandbox.Timedout"
-
 
 
 # ─── Running ──────────────────────────────────────────────────────────────────────────
@@ -78,7 +88,8 @@ class InvokeSession:
     """A local execution environment for one zip; invoke it as many times as needed.
 
     Entering unpacks the zip and checks the host can run its bootstrap (ToolError if
-    qemu is needed and missing). Leaving stops the process and deletes the task root.
+    qemu is needed and missing). Leaving stops the bootstrap and everything it started,
+    and deletes the task root, whatever happened before.
     """
 
     def __init__(
@@ -93,9 +104,11 @@ class InvokeSession:
         self.settings = settings
         self.reporter = reporter or NullReporter()
         self._sink = log_sink
-        self._lines: list[str] = []
+        self._tail = LogTail()
         self._lines_lock = threading.Lock()
+        self._root: TaskRootDir | None = None
         self._task_root: Path | None = None
+        self._interrupted = False
         self._command: list[str] = []
         self._env: Environment | None = None
         self.arch: str | None = None  # the bootstrap's architecture, once unpacked
@@ -113,9 +126,18 @@ class InvokeSession:
         return self._task_root
 
     def __enter__(self) -> InvokeSession:
-        self._task_root = Path(tempfile.mkdtemp(prefix="gobuild-invoke-")).resolve()
+        stale = remove_stale()
+        if stale:
+            self.reporter.progress(self.task, f"removed {stale} task root{'s' if stale > 1 else ''} of killed runs")
         try:
+            try:
+                self._root = TaskRootDir()
+            except OSError as error:
+                raise InvokeError(f"cannot make a task root in {tempfile.gettempdir()}: {error.strerror or error}",
+                                  hint="set TMPDIR to a writable folder") from None
+            self._task_root = self._root.path
             unpack_zip(self.target.zip_path, self._task_root)
+            self._check_interrupted()
             bootstrap = self._task_root / "bootstrap"
             found = bootstrap_arch(bootstrap)
             self.arch = found or self.target.arch or self.settings.host_arch
@@ -129,6 +151,12 @@ class InvokeSession:
                 )
             if len(self._command) > 1:
                 self.reporter.progress(self.task, f"{found} bootstrap runs through {Path(self._command[0]).name}")
+            old = old_lambda_go(bootstrap)
+            if old:
+                self.reporter.warning(
+                    f"bootstrap uses {AWS_LAMBDA_GO} {old}, which predates the Lambda Runtime API (v1.18.0): it "
+                    "never asks for events, so it times out here as on Lambda; fix: "
+                    f"go get {AWS_LAMBDA_GO}@latest, then rebuild")
         except BaseException:
             self.close()
             raise
@@ -138,18 +166,34 @@ class InvokeSession:
         self.close()
 
     def close(self) -> None:
-        """Stops the bootstrap and removes the task root; safe to call twice."""
+        """Stops the bootstrap and all it started, and removes the task root; safe to call twice."""
+        try:
+            if self._env is not None:
+                # Interrupted: nothing more is asked of it, so no grace.
+                self._env.stop(kill=self._interrupted)
+                self._env = None
+        finally:
+            if self._root is not None:
+                self._root.remove()
+                self._root = None
+                self._task_root = None
+
+    def interrupt(self) -> None:
+        """Makes the session stop waiting and raise Interrupted; safe to call from a signal handler."""
+        self._interrupted = True
         if self._env is not None:
-            self._env.stop(kill=False)
-            self._env = None
-        if self._task_root is not None:
-            shutil.rmtree(self._task_root, ignore_errors=True)
-            self._task_root = None
+            self._env.wake()
+
+    def _check_interrupted(self) -> None:
+        if self._interrupted:
+            raise Interrupted("the session was interrupted")
 
     def invoke(self, payload: bytes) -> InvocationResult:
         """Sends one event and waits for its outcome; never raises for a failing function."""
+        self._check_interrupted()
         request_id = str(uuid.uuid4())
-        first_line = self._line_count()
+        with self._lines_lock:
+            self._tail = LogTail()
         self.reporter.started(self.task, request_id)
         cold = self._env is None or not self._env.alive
         init_ms: float | None = None
@@ -160,7 +204,7 @@ class InvokeSession:
                 self.reporter.progress(self.task, "the previous process ended: cold start")
             started = self._cold_start(request_id)
             if isinstance(started, InvocationResult):
-                return self._finish(started, first_line)
+                return self._finish(started)
             init_ms = started
         env = self._env
         assert env is not None
@@ -177,14 +221,18 @@ class InvokeSession:
         ))
         answer = wait_for_answer(env.next_event, request_id=request_id, deadline=deadline, clock=time.monotonic)
         duration_ms = (time.monotonic() - begun) * 1000
+        if isinstance(answer, Cancelled):
+            raise Interrupted("the session was interrupted")
         if isinstance(answer, (Responded, InvocationFailed)):
             # The invocation is complete when the runtime asks for the next one, as on Lambda;
             # a second of grace keeps an answer just inside the deadline from costing a cold start.
             after = wait_until_ready(env.next_event, deadline=max(deadline, time.monotonic() + 1.0),
                                      clock=time.monotonic)
+            if isinstance(after, Cancelled):
+                raise Interrupted("the session was interrupted")
             memory = env.max_memory_mb()
             if isinstance(after, NextRequested):
-                env.sync_logs()
+                env.sync_logs(cancelled=lambda: self._interrupted)
             else:
                 env.stop(kill=True)
         else:
@@ -193,7 +241,7 @@ class InvokeSession:
         result = self._answer_result(request_id, answer, duration_ms, init_ms, memory)
         self._log(f"END RequestId: {request_id}")
         self._log(self._report_line(request_id, duration_ms, init_ms, memory))
-        return self._finish(result, first_line)
+        return self._finish(result)
 
     # Internals.
 
@@ -208,12 +256,16 @@ class InvokeSession:
             if note:
                 self._log(note)
             return self._init_failure(request_id, INVALID_ENTRYPOINT, f"fork/exec {bootstrap}: {spawned}", started)
+        # Init is timed from the exec, as Lambda does: not from the start of gobuild's reaper.
+        started = time.monotonic()
         # Init may use Lambda's 10 s and then, as a retried init, the invocation's timeout.
         deadline = started + self.settings.init_timeout + self.settings.timeout
         ready = wait_until_ready(spawned.next_event, deadline=deadline, clock=time.monotonic)
+        if isinstance(ready, Cancelled):
+            raise Interrupted("the session was interrupted")
         if isinstance(ready, NextRequested):
-            self._env = spawned
             return (time.monotonic() - started) * 1000
+        self._env = None
         spawned.stop(kill=True)  # drains its output too
         if isinstance(ready, InitFailed):
             error_type, message = describe_error(ready.payload, ready.error_type or "Runtime.Unknown")
@@ -239,6 +291,7 @@ class InvokeSession:
         if problem is not None:
             return problem
         env = Environment(on_line=self._log)
+        self._env = env  # from now on, close() and interrupt() reach it
         environment = lambda_environment(
             function_name=self.target.function_name,
             runtime_api=env.api.address,
@@ -251,8 +304,10 @@ class InvokeSession:
         try:
             env.start(self._command, cwd=self.task_root, environment=environment)
         except OSError as error:
+            self._env = None
             env.stop(kill=True)
             return exec_error(error.errno)
+        self._check_interrupted()
         return env
 
     def _init_failure(
@@ -326,22 +381,18 @@ class InvokeSession:
             parts.append(f"Init Duration: {init_ms:.2f} ms")
         return "\t".join(parts)
 
-    def _finish(self, result: InvocationResult, first_line: int) -> InvocationResult:
+    def _finish(self, result: InvocationResult) -> InvocationResult:
         with self._lines_lock:
-            logs = tuple(self._lines[first_line:])
+            logs = self._tail.lines()
         result = dataclasses.replace(result, logs=logs)
         self.reporter.finished(self.task, result.ok, "" if result.ok else result.summary(),
                                request_id=result.request_id, seconds=result.duration_ms / 1000)
         return result
 
-    def _line_count(self) -> int:
-        with self._lines_lock:
-            return len(self._lines)
-
     def _log(self, line: str) -> None:
         # Called from the log pump thread too; the lock keeps lines whole and in order.
         with self._lines_lock:
-            self._lines.append(line)
+            self._tail.add(line)
             self._sink(line)
 
 

@@ -7,152 +7,37 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-import zipfile
-import zlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from gobuild.check.buildinfo import read_buildinfo
 from gobuild.check.elf import ElfError, FileSource, parse_elf
-from gobuild.errors import InvokeError, ToolError
-from gobuild.lambda_facts import HANDLER, UNZIPPED_LIMIT, Arch
+from gobuild.check.extract import extract_zip
+from gobuild.errors import GobuildError, InvokeError, ToolError, UsageError
+from gobuild.lambda_facts import AWS_LAMBDA_GO, HANDLER, UNZIPPED_LIMIT, Arch, predates_runtime_api
 
 FUNCTION_VERSION = "$LATEST"
-
 
 
 # ─── The task root ────────────────────────────────────────────────────────────────────
 
 
-def member_path(name: str) -> PurePosixPath:
-    """The relative path a zip entry may be written to; ValueError says why it may not."""
-    if not name or "\x00" in name:
-        raise ValueError("empty or NUL in name")
-    path = PurePosixPath(name)
-    if path.is_absolute():
-        raise ValueError("absolute path")
-    if ".." in path.parts:
-        raise ValueError("'..' leaves the task root")
-    if not path.parts:
-        raise ValueError("names the task root itself")
-    return path
-
-
-# Lambda's unzipper reads stored and Deflate entries only.
-LAMBDA_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-METHOD_NAMES = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "XZ"}
-
-
-def unix_mode(info: zipfile.ZipInfo) -> int:
-    """The entry's Unix mode bits (file type included); 0 when the zip recorded none."""
-    return (info.external_attr >> 16) & 0xFFFF if info.create_system == 3 else 0
-
-
 def unpack_zip(zip_path: Path, dest: Path, *, max_bytes: int = UNZIPPED_LIMIT) -> None:
     """Extracts a deployment zip into the empty folder `dest`, as Lambda lays out /var/task.
 
-    Files keep their Unix permission bits (0644 when the zip has none, as for zips written
-    on Windows). Raises InvokeError, naming the entry, for paths that would leave `dest`,
-    symlinks pointing outside it, duplicate entries, unsupported compression, or more
-    than `max_bytes` unzipped. Files are opened with O_NOFOLLOW|O_EXCL and symlinks are
-    created last, so nothing is ever written through a link.
+    The archive is judged as `gobuild verify` judges it (gobuild.check.extract): whatever verify
+    refuses for the archive itself (unsafe or clashing paths, escaping symlinks, encryption,
+    methods Lambda cannot unzip, corrupt data, more than `max_bytes` unzipped) is an InvokeError
+    with verify's message and fix, and nothing is written outside `dest`. Files keep their Unix
+    permission bits (0644 when the zip has none, as for zips written on Windows).
     """
-    label = zip_path.name
     try:
-        archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise InvokeError(f"{zip_path}: not a readable zip ({error})") from None
-    with archive:
-        infos = archive.infolist()
-        total = sum(i.file_size for i in infos)
-        if total > max_bytes:
-            raise InvokeError(f"{label}: unzipped size {total} bytes is over Lambda's limit of {max_bytes} bytes")
-        links: list[tuple[PurePosixPath, str]] = []
-        for info in infos:
-            try:
-                relative = member_path(info.filename)
-            except ValueError as error:
-                raise InvokeError(f"{label}: entry {info.filename!r} is unsafe: {error}") from None
-            if info.compress_type not in LAMBDA_METHODS:
-                method = METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
-                raise InvokeError(
-                    f"{label}: entry {info.filename!r} is compressed with {method}, which Lambda cannot unzip",
-                    hint="store entries with Deflate or no compression (gobuild build does)",
-                )
-            if info.flag_bits & 0x1:
-                raise InvokeError(f"{label}: entry {info.filename!r} is encrypted, which Lambda cannot unzip")
-            mode = unix_mode(info)
-            try:
-                if stat.S_ISLNK(mode):
-                    links.append((relative, _read_link_target(archive, info, label)))
-                elif info.is_dir() or stat.S_ISDIR(mode):
-                    (dest / relative).mkdir(parents=True, exist_ok=True)
-                else:
-                    _extract_file(archive, info, dest / relative, stat.S_IMODE(mode) or 0o644, label)
-            except OSError as error:  # e.g. a file where a folder must go
-                raise InvokeError(f"{label}: cannot write entry {info.filename!r}: {error.strerror}") from None
-        for relative, link_target in links:
-            try:
-                _make_link(dest, relative, link_target, label)
-            except OSError as error:
-                raise InvokeError(f"{label}: cannot create symlink {relative.as_posix()!r}: {error.strerror}") from None
-        # Lexically safe links can still combine to leave the root ("b" → ".", "a" → "b/..").
-        root = os.path.realpath(dest)
-        for relative, link_target in links:
-            resolved = os.path.realpath(dest / relative)
-            if resolved != root and not resolved.startswith(root + os.sep):
-                raise InvokeError(
-                    f"{label}: symlink {relative.as_posix()!r} → {link_target!r} resolves outside the task root"
-                )
-
-
-def _extract_file(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, mode: int, label: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        raise InvokeError(f"{label}: entry {info.filename!r} appears twice") from None
-    written = 0
-    try:
-        with os.fdopen(fd, "wb") as out, archive.open(info) as source:
-            os.fchmod(out.fileno(), mode)
-            while chunk := source.read(1 << 20):
-                written += len(chunk)
-                if written > info.file_size:  # never trust a header to bound what we write
-                    raise InvokeError(f"{label}: entry {info.filename!r} is larger than its header says")
-                out.write(chunk)
-    except (NotImplementedError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, RuntimeError, ValueError,
-            OSError) as error:
-        raise InvokeError(f"{label}: entry {info.filename!r} cannot be extracted: {error}") from None
-
-
-def _read_link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> str:
-    if info.file_size > 4096:
-        raise InvokeError(f"{label}: symlink {info.filename!r} has an implausible {info.file_size}-byte target")
-    try:
-        return archive.read(info).decode("utf-8")
-    except (UnicodeDecodeError, zipfile.BadZipFile, NotImplementedError) as error:
-        raise InvokeError(f"{label}: symlink {info.filename!r} is unreadable: {error}") from None
-
-
-def _make_link(root: Path, relative: PurePosixPath, target: str, label: str) -> None:
-    name = relative.as_posix()
-    if not target or "\x00" in target or target.startswith("/"):
-        raise InvokeError(f"{label}: symlink {name!r} → {target!r} points outside the task root")
-    resolved = os.path.normpath(os.path.join(os.path.dirname(name), target))
-    if resolved == ".." or resolved.startswith("../"):
-        raise InvokeError(f"{label}: symlink {name!r} → {target!r} points outside the task root")
-    # A link may not sit below another link: creating it would go through the first one.
-    current = root
-    for part in relative.parts[:-1]:
-        current = current / part
-        if current.is_symlink():
-            raise InvokeError(f"{label}: symlink {name!r} lies under symlink {current.relative_to(root)!s}")
-        current.mkdir(exist_ok=True)
-    try:
-        os.symlink(target, root / relative)
-    except FileExistsError:
-        raise InvokeError(f"{label}: entry {name!r} appears twice") from None
+        extract_zip(zip_path, dest, max_bytes=max_bytes)
+    except UsageError:
+        raise
+    except GobuildError as error:
+        raise InvokeError(error.message, hint=error.hint) from None
 
 
 def bootstrap_arch(path: Path) -> str | None:
@@ -162,6 +47,20 @@ def bootstrap_arch(path: Path) -> str | None:
             return parse_elf(FileSource(handle, os.fstat(handle.fileno()).st_size)).goarch or "unknown"
     except (OSError, ElfError):
         return None
+
+
+def old_lambda_go(path: Path) -> str | None:
+    """The aws-lambda-go version an ELF bootstrap was built with, when it predates the Runtime API
+    (v1.18.0): such a bootstrap never asks for events, so every invocation times out."""
+    try:
+        with open(path, "rb") as handle:
+            source = FileSource(handle, os.fstat(handle.fileno()).st_size)
+            info = read_buildinfo(source, parse_elf(source))
+    except (OSError, ElfError):
+        return None
+    module = info.dep(AWS_LAMBDA_GO) if info else None
+    version = module.effective_version if module else ""
+    return version if version and predates_runtime_api(version) else None
 
 
 def entrypoint_problem(path: Path) -> str | None:
@@ -186,11 +85,13 @@ def entrypoint_problem(path: Path) -> str | None:
 
 
 def runner_command(
-    bootstrap: Path, *, arch: str | None, host: str, find_program: Callable[[str], str | None]
+    bootstrap: Path, *, arch: str | None, host: str, find_program: Callable[[str], str | None],
+    find_sysroot: Callable[[Arch], str | None] | None = None,
 ) -> list[str]:
-    """The command that starts the bootstrap: itself, or through qemu-user for another arch.
+    """The command that starts the bootstrap: itself, or through qemu-user for another arch (with
+    `-L <that arch's C library>` for a dynamically linked one: a cgo build).
 
-    Raises ToolError when the bootstrap needs qemu and it is not installed.
+    Raises ToolError when the bootstrap needs qemu, or that C library, and it is not installed.
     """
     wanted = Arch.parse(arch) if arch else None
     if wanted is None or arch == host:
@@ -199,12 +100,40 @@ def runner_command(
     for name in names:
         found = find_program(name)
         if found:
-            return [found, str(bootstrap)]
+            return [found, *_sysroot_args(bootstrap, wanted, find_sysroot or find_cross_sysroot), str(bootstrap)]
     raise ToolError(
         f"bootstrap is built for {arch} and this host is {host}: {names[0]} is not installed, so it cannot run here",
         hint="install qemu-user-static (Debian/Ubuntu: apt-get install qemu-user-static)"
         + (f", or build the function for {host} too and run that" if Arch.parse(host) else ""),
     )
+
+
+def find_cross_sysroot(arch: Arch) -> str | None:
+    """The folder holding another architecture's glibc as Debian's cross packages install it
+    (libc6-arm64-cross: /usr/aarch64-linux-gnu), when its loader is there."""
+    root = f"/usr/{arch.gnu_triple}"
+    return root if os.path.exists(root + arch.loader) else None
+
+
+def _sysroot_args(bootstrap: Path, arch: Arch, find_sysroot: Callable[[Arch], str | None]) -> list[str]:
+    """qemu's -L for a dynamically linked bootstrap, so that its loader and libraries are the
+    target architecture's; nothing for a static one."""
+    try:
+        with open(bootstrap, "rb") as handle:
+            interpreter = parse_elf(FileSource(handle, os.fstat(handle.fileno()).st_size)).interpreter
+    except (OSError, ElfError):
+        return []
+    if not interpreter:
+        return []
+    root = find_sysroot(arch)
+    if root is None:
+        raise ToolError(
+            f"bootstrap is a dynamically linked {arch.goarch} executable (a cgo build: it needs {interpreter}), "
+            f"and this host has no {arch.goarch} C library for qemu to run it with",
+            hint=f"install {arch.goarch}'s glibc for cross use (Debian/Ubuntu: apt-get install "
+            f"libc6-{arch.goarch}-cross, which fills /usr/{arch.gnu_triple})",
+        )
+    return ["-L", root]
 
 
 def lambda_environment(
@@ -236,6 +165,8 @@ def lambda_environment(
         "TZ": ":UTC",
         "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
         "LD_LIBRARY_PATH": f"/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{root}:{root}/lib:/opt/lib",
+        # Lambda has no instance metadata service; the host's may hand out its credentials.
+        "AWS_EC2_METADATA_DISABLED": "true",
     }
     env.update(user_env)
     return env

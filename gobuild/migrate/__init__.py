@@ -9,7 +9,9 @@ into text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from gobuild.errors import UsageError
@@ -69,13 +71,44 @@ def migrate(paths: Sequence[Path], options: MigrateOptions) -> MigrationReport:
     check_options(options)
     files = find_files(paths)
     explicit = {absolute(path) for path in paths if absolute(path).is_file()}
-    workspace = Workspace()
-    results = [
-        result
-        for path in files
-        if (result := migrate_file(path, options, workspace, explicit=path in explicit))
-    ]
+    workspace = Workspace(files=tuple(files))
+    results: list[FileResult] = []
+    for path in files:
+        try:
+            result = migrate_file(path, options, workspace, explicit=path in explicit)
+        except TemplateSyntaxError as error:
+            skipped = _templated(path, error) if path not in explicit else None
+            if skipped is None:
+                raise
+            result = skipped
+        if result is not None:
+            results.append(result)
     return _assemble(results, files_seen=len(files))
+
+
+# What a file for a project generator (cookiecutter, Jinja, Helm, Go templates) holds.
+_TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|\{#")
+
+
+def _templated(path: Path, error: TemplateSyntaxError) -> FileResult | None:
+    """A file a folder walk found that does not parse because it is a template for a project
+    generator: skipped with a note, so one such file does not stop the run. None for any
+    other file that does not parse (that stops the run, naming it)."""
+    text = read_source(path, strict=False)
+    marker = _TEMPLATE_MARKERS.search(text) if text is not None else None
+    if text is None or (marker is None and "{{" not in str(path)):
+        return None
+    problem = error.message.removeprefix(f"{path}:")
+    at = re.match(r"(\d+)(?::\d+)?: ", problem)
+    line = int(at.group(1)) if at else text.count("\n", 0, marker.start()) + 1 if marker else 1
+    notice = Notice(
+        file=path,
+        line=line,
+        message="not migrated: a template for a project generator (`{{ }}`, `{% %}`), which does "
+        f"not parse until it is rendered ({problem[at.end() if at else 0 :]})",
+        replacement="run migrate on the generated project; name this file to see the error alone",
+    )
+    return FileResult(path=path, old_text=text, new_text=text, notices=(notice,))
 
 
 def migrate_file(
@@ -97,6 +130,23 @@ def migrate_file(
         return sam.migrate_template(path=path, text=text, options=options, workspace=workspace)
     notices = scan.scan(path=path, text=text)
     return FileResult(path=path, old_text=text, new_text=text, notices=notices) if notices else None
+
+
+def _grouped(notices: list[Notice]) -> list[Notice]:
+    """Notes that say the same thing about one file come once, at the first line, naming the
+    other lines (a config that repeats `runtime: go1.x` for every function)."""
+    groups: dict[tuple[Path, str, str, str], list[Notice]] = {}
+    for notice in notices:
+        groups.setdefault((notice.file, notice.message, notice.replacement, notice.level), []).append(notice)
+    result: list[Notice] = []
+    for group in groups.values():
+        lines = sorted({n.line for n in group})
+        first = group[0]
+        if len(lines) > 1:
+            shown = ", ".join(str(line) for line in lines[1:11]) + (", ..." if len(lines) > 11 else "")
+            first = replace(first, line=lines[0], message=f"{first.message} (also lines {shown})")
+        result.append(first)
+    return result
 
 
 def _assemble(results: list[FileResult], *, files_seen: int) -> MigrationReport:
@@ -125,7 +175,7 @@ def _assemble(results: list[FileResult], *, files_seen: int) -> MigrationReport:
         return order.get(item.file, len(order)), str(item.file), item.line
 
     changes.sort(key=place)
-    notices = sorted(dict.fromkeys(notices), key=place)  # a go.mod note comes once
+    notices = _grouped(sorted(dict.fromkeys(notices), key=place))  # a go.mod note comes once
     to_make = [notice for notice in notices if notice.replacement]
     if to_make:
         steps.append(

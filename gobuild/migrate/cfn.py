@@ -24,13 +24,17 @@ class Code:
     expression, or nothing given."""
 
     kind: str  # "folder", "zip", "s3", "inline", "image", "expression", "none"
-    node: Node | None
+    node: Node | None  # None for a SAM function with no CodeUri, whose code is the template's folder
     path: Path | None = None
     identity: str = ""  # what makes two S3 or zip locations the same object
 
     @property
     def local(self) -> bool:
         return self.kind in ("folder", "zip")
+
+    def shown(self, doc: Document) -> str:
+        """The location as the template writes it, for messages."""
+        return doc.written(self.node) if self.node is not None else "(none given: the template's folder)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +69,17 @@ class TemplateFunction:
     def build_method(self) -> str | None:
         method = self.metadata.get("BuildMethod") if self.metadata else None
         return method.value if method is not None and method.is_plain_string else None
+
+    @property
+    def binary(self) -> Path | None:
+        """Where the old binary was: the code folder joined with a go1.x Handler (bin/ and
+        orders → bin/orders), as a Makefile writes it."""
+        handler = self.handler
+        if self.code.kind != "folder" or self.code.path is None or handler is None:
+            return None
+        if not handler.is_plain_string or handler.value in GENERIC_BINARIES - {"main"}:
+            return None
+        return Path(os.path.normpath(self.code.path / handler.value))
 
     def binary_names(self) -> tuple[str, ...]:
         """What the function's binary may be called, most telling first: the old Handler, the
@@ -117,15 +132,25 @@ def template_functions(doc: Document) -> list[TemplateFunction]:
                 properties=properties,
                 runtime=effective("Runtime"),
                 handler=effective("Handler"),
-                code=code_location(code, doc.path.parent, is_sam=is_sam),
+                code=code_location(code, doc.path.parent, is_sam=is_sam, properties=properties),
             )
         )
     return found
 
 
-def code_location(node: Node | None, folder: Path, *, is_sam: bool) -> Code:
-    """What a CodeUri (SAM) or Code (CloudFormation) value names."""
+def code_location(node: Node | None, folder: Path, *, is_sam: bool, properties: Node | None = None) -> Code:
+    """What a CodeUri (SAM) or Code (CloudFormation) value names. A SAM function with none
+    (and no InlineCode or image) has the template's folder, as `sam build` takes it."""
     if node is None:
+        package_type = properties.get("PackageType") if properties else None
+        if properties is not None and properties.get("InlineCode") is not None:
+            return Code(kind="inline", node=None)
+        if properties is not None and (properties.get("ImageUri") is not None or (
+            package_type is not None and package_type.value == "Image"
+        )):
+            return Code(kind="image", node=None)
+        if is_sam:
+            return Code(kind="folder", node=None, path=folder, identity=str(folder))
         return Code(kind="none", node=None)
     if node.is_plain_string:
         value = node.value

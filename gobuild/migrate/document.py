@@ -304,6 +304,28 @@ class Document:
         self.edits.insert(anchor.end, separator + self._flow(key, value, indent, multiline))
         return self.lines.line(anchor.end) + (1 if multiline else 0)
 
+    def remove_entry(self, mapping: Node, key: str) -> int:
+        """Removes `key: value` from `mapping` (in block YAML, its whole lines; in a flow
+        mapping or JSON, the entry and one comma). Returns the key's line."""
+        entry = mapping.entry(key)
+        assert entry is not None, f"{key} is not in the mapping"
+        key_node, value = entry
+        if self.syntax == "yaml" and not mapping.flow:
+            start = self.text.rfind("\n", 0, key_node.start) + 1
+            end = line_end(self.text, self._last_content(value))
+            end += 2 if self.text.startswith("\r\n", end) else 1 if end < len(self.text) else 0
+        else:
+            keys = [k for k, _ in mapping.entries]
+            index = keys.index(key_node)
+            if index + 1 < len(keys):
+                start, end = key_node.start, keys[index + 1].start
+            elif index > 0:
+                start, end = mapping.entries[index - 1][1].end, value.end
+            else:
+                start, end = key_node.start, value.end
+        self.edits.replace(start, end, "")
+        return key_node.line
+
     def _add_to_empty(self, mapping: Node, key: str, value: Value) -> int:
         if not mapping.flow:
             raise TemplateSyntaxError(

@@ -52,8 +52,9 @@ def manifest_updates(functions: list[ManifestFunction]) -> Iterator[FollowUp]:
                 file=path,
                 line=_table_line(after, function.name, first_line),
                 old="",
-                new=f"[[function]] {function.name} = {function.package} "
-                f"({', '.join(function.architectures)})",
+                new=f"[[function]] {function.name} = {function.package}"
+                + (f" in {function.module_dir}" if function.module_dir else "")
+                + f" ({', '.join(function.architectures)})",
             )
             for function in added
         ]

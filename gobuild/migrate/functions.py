@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gobuild.errors import ManifestError
+from gobuild.lambda_facts import DEFAULT_TAGS
 from gobuild.manifest import parse_toml
 from gobuild.migrate.limits import check_toml
 from gobuild.migrate.model import ERROR, ManifestFunction, Notice, TemplateSyntaxError
@@ -57,13 +58,15 @@ def _already_declared(
 ) -> Notice | None:
     """A notice when the manifest declares the function as another package, or without an
     architecture it needs."""
-    if package and package.rstrip("/") != function.package:
+    if package and package != function.where:
         return Notice(
             file=path,
             line=1,
             message=f"{path.name} declares {function.name!r} as {package}, but "
-            f"{function.source.name}:{function.line} deploys {function.package}; left as is",
-            replacement=f'package = "{function.package}", or another name for one of them',
+            f"{function.source.name}:{function.line} deploys {function.where}; left as is",
+            replacement=f'package = "{function.package}"'
+            + (f', module_dir = "{function.module_dir}"' if function.module_dir else "")
+            + ", or another name for one of them",
         )
     missing = [arch for arch in function.architectures if arch not in declared]
     if not missing:
@@ -80,12 +83,14 @@ def _already_declared(
 
 def _table(function: ManifestFunction) -> str:
     arches = ", ".join(f'"{arch}"' for arch in function.architectures)
-    return (
-        f"\n[[function]]\n"
-        f'name = "{function.name}"\n'
-        f'package = "{function.package}"\n'
-        f"architectures = [{arches}]\n"
-    )
+    lines = ["", "[[function]]", f'name = "{function.name}"']
+    if function.module_dir:
+        lines.append(f'module_dir = "{function.module_dir}"')
+    lines += [f'package = "{function.package}"', f"architectures = [{arches}]"]
+    extra = [tag for tag in function.tags if tag not in DEFAULT_TAGS]
+    if extra:
+        lines.append("tags = [" + ", ".join(f'"{tag}"' for tag in (*DEFAULT_TAGS, *extra)) + "]")
+    return "\n".join(lines) + "\n"
 
 
 def _merge(
@@ -97,14 +102,14 @@ def _merge(
     notices: list[Notice] = []
     for function in functions:
         first = by_name.setdefault(function.name, function)
-        if first.package != function.package:
+        if first.where != function.where:
             notices.append(
                 Notice(
                     file=function.source,
                     line=function.line,
-                    message=f"{function.package} and {first.package} are both named "
+                    message=f"{function.where} and {first.where} are both named "
                     f"{function.name!r} (a function is named after its folder); "
-                    f"{function.package} was not added to {path.name}",
+                    f"{function.where} was not added to {path.name}",
                     replacement=f'a [[function]] with another name and package = "{function.package}"',
                     level=ERROR,
                 )
@@ -123,13 +128,16 @@ def _declared_functions(path: Path, text: str) -> dict[str, tuple[set[str], str]
     except ManifestError as error:
         raise TemplateSyntaxError(error.message, "fix the file; nothing was changed") from None
     tables = data.get("function", [])
+    defaults = data.get("defaults")
+    shared_dir = defaults.get("module_dir", "") if isinstance(defaults, dict) else ""
     declared: dict[str, tuple[set[str], str]] = {}
     for table in tables if isinstance(tables, list) else []:
         if isinstance(table, dict) and isinstance(table.get("name"), str):
             arches = table.get("architectures", [])
             package = table.get("package")
-            declared[table["name"]] = (
-                {str(a) for a in arches} if isinstance(arches, list) else set(),
-                package if isinstance(package, str) and "module_dir" not in table else "",
-            )
+            module_dir = table.get("module_dir", shared_dir)
+            where = package.rstrip("/") if isinstance(package, str) else ""
+            if where and isinstance(module_dir, str) and module_dir.strip("./"):
+                where = f"{module_dir.rstrip('/')}:{where}"
+            declared[table["name"]] = ({str(a) for a in arches} if isinstance(arches, list) else set(), where)
     return declared

@@ -2,20 +2,23 @@
 
 A provided.al2 function is moved only when its code is shown to be Go: a Go main package at its
 code location, or Go build information in the executable it ships (a `bootstrap` in its folder
-or zip). Everything is read with a bound; nothing is run.
+or zip, read through gobuild.check's one bounded zip reader). Everything is read with a
+bound; nothing is run.
 """
 
 from __future__ import annotations
 
 import re
 import stat
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from gobuild.check.buildinfo import read_buildinfo
 from gobuild.check.elf import ElfError, is_elf
-from gobuild.lambda_facts import AWS_LAMBDA_GO, BOOTSTRAP, RUNTIME_API_SINCE, UNZIPPED_LIMIT, ZIPPED_LIMIT
+from gobuild.check.zipentry import EntryError, read_entry
+from gobuild.check.zipread import Entry, NotRegularFile, ZipFormatError, open_zip, read_directory
+from gobuild.lambda_facts import AWS_LAMBDA_GO, BOOTSTRAP, UNZIPPED_LIMIT, predates_runtime_api
 
 # How many entries of a zip are looked at for an executable, and how far into it.
 MAX_ZIP_ENTRIES = 5000
@@ -48,23 +51,59 @@ def _file_is_go(path: Path) -> bool:
 
 
 def _zip_holds_go(path: Path, names: tuple[str, ...]) -> bool:
-    """Reads the zip with zipfile, never more than Lambda's limits: the archive itself, and
-    each entry by the size its directory declares (zipfile stops there and checks the CRC)."""
-    if path.stat().st_size > ZIPPED_LIMIT * 5:
+    """Reads the zip through gobuild's one bounded zip reader: its directory, then each
+    wanted entry, never more than the entry declares (nor Lambda's unzipped limit)."""
+    listed = _directory(path)
+    if listed is None:
         return False
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()[:MAX_ZIP_ENTRIES]
-            by_name = {info.filename: info for info in infos}
-            chosen = [by_name[name] for name in names if name in by_name]
-            for info in chosen:
-                if info.file_size <= UNZIPPED_LIMIT and not info.is_dir():
-                    with archive.open(info) as entry:
-                        if _bytes_are_go(entry.read(UNZIPPED_LIMIT + 1)):
-                            return True
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError):
-        return False
+    file, entries = listed
+    with file:
+        for entry in entries:
+            if entry.path not in names or entry.is_dir or entry.is_symlink or entry.file_size > UNZIPPED_LIMIT:
+                continue
+            try:
+                if _bytes_are_go(read_entry(file, entry)):
+                    return True
+            except EntryError:
+                continue
     return False
+
+
+def zip_names(path: Path) -> tuple[str, ...] | None:
+    """The paths a zip extracts (at most MAX_ZIP_ENTRIES); None when it is missing, not a
+    regular file, or not a zip."""
+    listed = _directory(path)
+    if listed is None:
+        return None
+    file, entries = listed
+    file.close()
+    return tuple(entry.path for entry in entries)
+
+
+def _directory(path: Path) -> tuple[BinaryIO, tuple[Entry, ...]] | None:
+    """The open zip and the first MAX_ZIP_ENTRIES entries of its directory."""
+    try:
+        file, size = open_zip(path)
+    except (OSError, NotRegularFile):
+        return None
+    try:
+        directory = read_directory(file, size)
+    except ZipFormatError:
+        file.close()
+        return None
+    return file, directory.entries[:MAX_ZIP_ENTRIES]
+
+
+def prebuilt_zip_ready(path: Path) -> bool | None:
+    """Whether a prebuilt zip is known to hold bootstrap: True when it does, or when it is not
+    built yet but is named bootstrap.zip (zipped from a binary of that name); False when it
+    exists without one; None when nothing can be told."""
+    names = zip_names(path)
+    if names is not None:
+        return BOOTSTRAP in names
+    if path.name == f"{BOOTSTRAP}.zip" and not path.exists():
+        return True
+    return None
 
 
 def _bytes_are_go(data: bytes) -> bool:
@@ -89,15 +128,13 @@ class LambdaRequirement:
     @property
     def predates_runtime_api(self) -> bool:
         """True below v1.18.0, which cannot receive events on provided.* runtimes."""
-        parsed = _release(self.version)
-        return parsed is not None and parsed < RUNTIME_API_SINCE
+        return predates_runtime_api(self.version)
 
 
 _REQUIRE = re.compile(rf"^[ \t]*(?:require\s+)?{re.escape(AWS_LAMBDA_GO)}[ \t]+(v\S+)", re.MULTILINE)
 _REPLACE = re.compile(
     rf"^\s*(?:replace\s+)?{re.escape(AWS_LAMBDA_GO)}(?:\s+v\S+)?\s*=>\s*(\S+)\s+(v\S+)", re.MULTILINE
 )
-_VERSION = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
 
 
 def lambda_requirement(gomod: str) -> LambdaRequirement | None:
@@ -117,8 +154,3 @@ def lambda_requirement(gomod: str) -> LambdaRequirement | None:
             return None
         version, line = replaced.group(2), text.count("\n", 0, replaced.start(2)) + 1
     return LambdaRequirement(version=version, line=line)
-
-
-def _release(version: str) -> tuple[int, int, int] | None:
-    match = _VERSION.match(version)
-    return (int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None

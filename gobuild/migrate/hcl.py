@@ -178,7 +178,11 @@ class Block:
     labels: tuple[str, ...]
     opening: Token
     attributes: dict[str, Attribute]
+    end: int = 0  # the offset just past the closing brace
 
+    def body(self, text: str) -> str:
+        """The block as written, from its type to its closing brace."""
+        return text[self.opening.start : self.end]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,6 +230,7 @@ class _Blocks:
                             labels=tuple(labels),
                             opening=token,
                             attributes=self._attributes(cursor),
+                            end=self.tokens[self.matches[cursor]].end,
                         )
                     )
                     index = self.matches[cursor] + 1

@@ -20,6 +20,13 @@ from gobuild.migrate.model import RefusedInput
 
 # Handler values that name no particular binary: the go1.x default and the new one.
 GENERIC_BINARIES = frozenset({"", "main", "bootstrap", "handler", "function", "app"})
+# What a note asks for when no main package was found for a function.
+PACKAGE_FIX = (
+    'declare it in gobuild.toml ([[function]] name and package = "./<folder of its main package>", '
+    "with module_dir when that is another module), then run migrate again"
+)
+# Folder names that say what a folder is, not which function: `services/orders/cmd` is orders.
+GENERIC_FOLDERS = frozenset({"cmd", "main", "lambda", "src", "app", "handler", "function", "bin"})
 # A module with more folders than this is searched only this far.
 MAX_FOLDERS = 20_000
 MAX_GO_FILE = 1024 * 1024
@@ -50,6 +57,8 @@ class Located:
     folder: Path | None
     problem: str = ""
     per_file: MainFolder | None = None
+    file: str = ""  # with per_file: the one program (`go build x/create.go`) the function is
+    ambiguous: bool = False  # several folders fit: searching further would not settle it
 
 
 class ModuleIndex:
@@ -76,48 +85,79 @@ class ModuleIndex:
         if code_dir is not None and _inside(code_dir, self.root):
             main = self.main_at(code_dir)
             if main is not None:
-                return _per_file(main) if main.per_file else Located(folder=main.path)
+                return per_file_problem(main, self.root) if main.per_file else Located(folder=main.path)
         wanted = [name for name in dict.fromkeys(names) if name and name not in GENERIC_BINARIES]
-        per_file: MainFolder | None = None
+        per_file: Located | None = None
         for name in wanted:
             spellings = {name, f"{name}-lambda", f"{name}_lambda", name.removesuffix("-lambda")}
-            matches = [m for m in self.mains().values() if m.path.name in spellings and not m.per_file]
+            matches = [m for m in self.mains().values() if folder_name(m.path) in spellings and not m.per_file]
             if len(matches) > 1:
                 matches = [m for m in matches if m.imports_lambda] or matches
             if len(matches) == 1:
                 return Located(folder=matches[0].path)
             if matches:
                 shown = ", ".join(_shown(m.path, self.root) for m in matches)
-                return Located(folder=None, problem=f"several main packages could be {name!r}: {shown}")
-            per_file = per_file or next(
+                return Located(
+                    folder=None, problem=f"several main packages could be {name!r}: {shown}", ambiguous=True
+                )
+            program = next(
                 (m for m in self.mains().values() if m.per_file and f"{name}.go" in m.per_file), None
             )
+            if per_file is None and program is not None:
+                per_file = per_file_problem(program, self.root, f"{name}.go")
         if per_file is not None:
-            return _per_file(per_file)
+            return per_file
         looked = " or ".join(repr(name) for name in wanted) if wanted else "(no binary name to go by)"
         return Located(
             folder=None, problem=f"no main package named {looked} in the module at {self.root}"
         )
 
 
-def _per_file(main: MainFolder) -> Located:
-    return Located(
-        folder=None,
-        per_file=main,
-        problem=f"{main.path} holds {len(main.per_file)} programs, one per file "
-        f"({', '.join(main.per_file[:4])}{'...' if len(main.per_file) > 4 else ''}); "
-        "gobuild, like `go build ./...`, builds packages",
-    )
-
-
-def function_name(folder: Path, root: Path, names: tuple[str, ...]) -> str | None:
-    """The gobuild name of a function, as `gobuild init` names it: its package's folder
-    (`-lambda` kept); for a main package at the module root, the first binary name given.
-    None when that is not a valid function name."""
-    if folder != root:
-        name = folder.name
+def per_file_problem(main: MainFolder, root: Path, file: str = "") -> Located:
+    """Why a folder of one program per file cannot be a function's package, naming the one
+    program the function is when that is known."""
+    folder = package_path(main.path, root)
+    listed = ", ".join(main.per_file[:4]) + ("..." if len(main.per_file) > 4 else "")
+    if file:
+        problem = (
+            f"{folder}/{file} is one of {len(main.per_file)} programs in {folder}, one per file "
+            f"({listed}); gobuild builds a package, one per folder"
+        )
     else:
-        name = next((n for n in names if n and n not in GENERIC_BINARIES), "")
+        problem = (
+            f"{folder} holds {len(main.per_file)} programs, one per file ({listed}); gobuild, "
+            "like `go build ./...`, builds a package, one per folder"
+        )
+    return Located(folder=None, per_file=main, file=file, problem=problem)
+
+
+def located_fix(located: Located, otherwise: str) -> str:
+    """What to do about a function whose package was not found: for a per-file program, the
+    move that makes it a package of its own; `otherwise` for anything else."""
+    main = located.per_file
+    if main is None:
+        return otherwise
+    folder = package_path(main.path, module_root(main.path))
+    if located.file:
+        stem = located.file.removesuffix(".go")
+        return f"move {folder}/{located.file} to {folder}/{stem}/main.go (a folder of its own), then run migrate again"
+    return f"move each program of {folder} to a folder of its own ({folder}/<name>/main.go), then run migrate again"
+
+
+def folder_name(folder: Path) -> str:
+    """The name a package folder gives its function: its own, or its parent's for a folder
+    named for what it is (`services/orders/cmd` → orders)."""
+    return folder.parent.name if folder.name in GENERIC_FOLDERS and folder.parent.name else folder.name
+
+
+def function_name(folder: Path, top: Path, names: tuple[str, ...]) -> str | None:
+    """The gobuild name of a function, as `gobuild init` names it: its package's folder
+    (`-lambda` kept; `services/orders/cmd` → orders); for a main package at `top` (the
+    manifest's folder), or a generic folder right under it, the first binary name given.
+    None when that is not a valid function name."""
+    name = folder_name(folder) if folder != top else ""
+    if not name or (folder.name in GENERIC_FOLDERS and folder.parent == top):
+        name = next((n for n in names if n and n not in GENERIC_BINARIES), name)
     return name if NAME_PATTERN.fullmatch(name) else None
 
 
@@ -134,6 +174,23 @@ def module_root(start: Path) -> Path:
         if (folder / "go.mod").is_file():
             return folder
     return start
+
+
+def modules_below(folder: Path) -> tuple[Path, ...]:
+    """The folders below `folder` that hold go.mod (not `folder` itself), nearest first,
+    skipping dependency, build-output and hidden folders; bounded like the module walk."""
+    found: list[tuple[int, str, Path]] = []
+    for visited, (current, folders, names) in enumerate(os.walk(folder), start=1):
+        folders[:] = sorted(
+            name for name in folders
+            if name not in SKIPPED_FOLDERS and name != "testdata" and not name.startswith((".", "_"))
+        )
+        if visited > MAX_FOLDERS:
+            break
+        path = Path(current)
+        if "go.mod" in names and path != Path(folder):
+            found.append((len(path.relative_to(folder).parts), str(path), path))
+    return tuple(path for _, _, path in sorted(found))
 
 
 def _scan(root: Path) -> list[tuple[Path, MainFolder]]:

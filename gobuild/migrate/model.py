@@ -79,6 +79,13 @@ class ManifestFunction:
     architectures: tuple[str, ...]  # GOARCH names: amd64, arm64
     source: Path
     line: int
+    module_dir: str = ""  # the module's folder relative to root, "" when root is the module
+    tags: tuple[str, ...] = ()  # build tags beyond gobuild's defaults
+
+    @property
+    def where(self) -> str:
+        """The package as the manifest locates it: ./cmd/x, or lambdas/gin:./cmd/x."""
+        return f"{self.module_dir}:{self.package}" if self.module_dir else self.package
 
 
 @dataclass(frozen=True, kw_only=True)

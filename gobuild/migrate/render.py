@@ -84,7 +84,9 @@ def render_text(report: MigrationReport, base: Path, *, mode: str) -> str:
 
 def _change_line(change: Change, base: Path) -> str:
     where = f"{display_path(change.file, base)}:{change.line}"
-    return f"{where}: {change.old} → {change.new}" if change.old else f"{where}: + {change.new}"
+    if not change.old:
+        return f"{where}: + {change.new}"
+    return f"{where}: {change.old} → {change.new}" if change.new else f"{where}: - {change.old}"
 
 
 def _summary(report: MigrationReport, mode: str) -> str:

@@ -24,6 +24,8 @@ from gobuild.migrate.cfn import (
     template_functions,
 )
 from gobuild.migrate.document import Document, Node, Value, intrinsic
+from gobuild.migrate.locate import located_fix
+from gobuild.migrate.makerules import GoBuild
 from gobuild.migrate.model import (
     DEFAULT_ARCH,
     ERROR,
@@ -130,6 +132,8 @@ class TemplateMigration:
             code=function.code.path if function.code.kind == "folder" else None,
             start=self.folder,
             names=function.binary_names(),
+            binary=function.binary,
+            build=self._target_build(function),
         )
         if isinstance(found, Resolved):
             self.packages[function.logical_id] = found
@@ -137,23 +141,32 @@ class TemplateMigration:
         self._notice(
             function.key,
             f"{function.logical_id}: not migrated: {found.problem}",
-            sam_build.PACKAGE_REPLACEMENT if found.per_file is None else sam_build.PER_FILE_REPLACEMENT,
+            located_fix(found, sam_build.PACKAGE_REPLACEMENT),
             level=ERROR,
         )
         return False
 
+    def _target_build(self, function: TemplateFunction) -> GoBuild | None:
+        """The `go build` of the function's build-<LogicalId> Makefile target, when it has one."""
+        if function.build_method != "makefile" or function.code.kind != "folder" or function.code.path is None:
+            return None
+        target = self.workspace.sam_target(function.code.path, function.logical_id)
+        return next((b for b in target[1] if b.folder is not None), None) if target else None
+
     def _is_go(self, function: TemplateFunction) -> bool:
         if function.build_method == "go1.x":
             return True
-        if function.build_method == "makefile" and sam_checks.make_target_runs_go(function):
-            return True
+        if function.build_method == "makefile" and function.code.path is not None:
+            target = self.workspace.sam_target(function.code.path, function.logical_id)
+            if target and target[1]:
+                return True
         if not function.code.local:
             return False
         return self.workspace.is_go(function.code.path, self.folder, function.binary_names())
 
     def _note_not_go(self, function: TemplateFunction, runtime: Node) -> None:
         code = function.code
-        shown = self.doc.written(code.node) if code.node is not None else ""
+        shown = code.shown(self.doc)
         if code.local and code.path is not None and code.path.exists():
             why = f"no Go main package in {shown} and no bootstrap with Go build information there"
         elif code.local:
@@ -245,8 +258,9 @@ class TemplateMigration:
             elif shared is not None and key in changing:
                 old = self._rewrite(shared, key, self._new_value(key), function.logical_id)
             else:
-                additions[key] = self._new_value(key)
                 old = shared.value if shared is not None and shared.is_plain_string else ""
+                if old != self._new_value(key):  # an inherited bootstrap needs no copy
+                    additions[key] = self._new_value(key)
             if key == "Handler":
                 handler = old
         arch = self._arch(function, functions, additions)

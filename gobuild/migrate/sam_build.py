@@ -13,7 +13,7 @@ from typing import Protocol
 from gobuild.migrate.cfn import TemplateFunction
 from gobuild.migrate.document import Document, Node, Value
 from gobuild.migrate.functions import relative_path
-from gobuild.migrate.model import GOARCH, MakeTarget, ManifestFunction, MigrateOptions
+from gobuild.migrate.model import GOARCH, HANDLER, MakeTarget, ManifestFunction, MigrateOptions
 from gobuild.migrate.workspace import Resolved, Workspace
 
 
@@ -37,16 +37,17 @@ class TemplateMigration(Protocol):
 
     def notice(self, node: Node, message: str, replacement: str = "", *, level: str = "info") -> None: ...
 
-# What a note asks for when no main package was found for a function.
+# What a note asks for when no main package was found for a SAM function.
 PACKAGE_REPLACEMENT = (
     'declare it in gobuild.toml ([[function]] name and package = "./<folder of its main package>"), '
     "or give it a CodeUri that is its main package's folder, then run migrate again"
 )
-PER_FILE_REPLACEMENT = "move each program to a folder of its own (cmd/<name>/main.go), then run migrate again"
 
 STEPS = {
     "sam": "Run `sam build` and `sam deploy`: with Metadata BuildMethod go1.x, SAM's Go builder "
     "writes each binary as bootstrap.",
+    "sam-makefile": "Run `sam build` and `sam deploy`: each build-<LogicalId> Makefile target "
+    "must leave the binary as $(ARTIFACTS_DIR)/bootstrap.",
     "gobuild": "Run `gobuild build` to write the zips that CodeUri (or Code) now names, then "
     "`sam deploy`, or `aws cloudformation package` and `deploy` (skip `sam build`: there is "
     "nothing left for it to build).",
@@ -67,7 +68,10 @@ def build_step(
     if mode == "sam":
         if function.code.kind == "folder":
             _set_build_method(migration, function, "go1.x", replace=False)
-            migration.step(STEPS["sam"])
+            if function.build_method != "makefile":
+                migration.step(STEPS["sam"])
+            elif handler != HANDLER:  # a provided.al2 build already wrote bootstrap
+                migration.step(STEPS["sam-makefile"])
         return
     found = migration.packages[function.logical_id]
     goarch = GOARCH[arch]
@@ -84,15 +88,15 @@ def build_step(
                     logical_id=function.logical_id,
                     function=found.name,
                     arch=goarch,
-                    root=found.root,
+                    root=found.top,
                     source=migration.path,
                     line=function.key.line,
-                    out_dir=migration.workspace.out_dir(found.root),
+                    out_dir=migration.workspace.out_dir(found.top),
                 )
             )
         return
     zip_path = relative_path(
-        migration.workspace.artifact(found.root, found.name, goarch), migration.folder
+        migration.workspace.artifact(found.top, found.name, goarch), migration.folder
     )
     key = "CodeUri" if function.is_sam else "Code"
     own = function.own(key)
@@ -100,7 +104,24 @@ def build_step(
         migration.rewrite(own, key, zip_path, function)
     elif own is None and function.is_sam:
         additions["CodeUri"] = zip_path
-    # Code in S3 or inline stays; the checks report it with the zip to upload.
+    else:
+        return  # code in S3 or inline stays; the checks report it with the zip to upload
+    _drop_build_method(migration, function)
+
+
+def _drop_build_method(migration: TemplateMigration, function: TemplateFunction) -> None:
+    """A function whose code is now gobuild's zip has nothing left for `sam build` to build:
+    its Metadata.BuildMethod (and the Metadata, when that is all it holds) goes."""
+    metadata = function.metadata
+    method = metadata.get("BuildMethod") if metadata is not None else None
+    if metadata is None or method is None:
+        return
+    builder_only = {k.value for k, _ in metadata.entries} <= {"BuildMethod", "BuildProperties"}
+    if builder_only:
+        line = migration.doc.remove_entry(function.resource, "Metadata")
+    else:
+        line = migration.doc.remove_entry(metadata, "BuildMethod")
+    migration.change(line, f"Metadata.BuildMethod: {migration.doc.written(method)}", "")
 
 
 def _set_build_method(

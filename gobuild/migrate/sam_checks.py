@@ -9,21 +9,18 @@ the Runtime API.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
-from gobuild.lambda_facts import TARGET_RUNTIME, function_of_artifact
+from gobuild.lambda_facts import BOOTSTRAP, TARGET_RUNTIME, function_of_artifact
 from gobuild.migrate.cfn import TemplateFunction, template_functions
 from gobuild.migrate.document import Document, Node
 from gobuild.migrate.functions import relative_path
-from gobuild.migrate.gocode import bootstrap_is_go
-from gobuild.migrate.inputs import read_side_file
+from gobuild.migrate.gocode import bootstrap_is_go, prebuilt_zip_ready
 from gobuild.migrate.locate import MainFolder, module_root
+from gobuild.migrate.makerules import ARTIFACTS_DIR
 from gobuild.migrate.model import ERROR, HANDLER, INFO, Notice
 from gobuild.migrate.workspace import Resolved, Workspace
-
-_GO_BUILD = re.compile(r"\bgo\s+build\b")
 
 
 def check_template(
@@ -41,14 +38,8 @@ def check_template(
     for function in functions:
         checks.function(function, functions)
     checks.shared_zips(functions)
+    checks.outputs()
     return checks.notices
-
-
-def make_target_runs_go(function: TemplateFunction) -> bool:
-    """Whether the Makefile in a function's CodeUri has a build-<LogicalId> target that
-    runs `go build`."""
-    recipe = _make_recipe(function)
-    return recipe is not None and _GO_BUILD.search(recipe) is not None
 
 
 class _Checks:
@@ -66,6 +57,22 @@ class _Checks:
         self.folder = doc.path.parent
         self.in_go_module = (module_root(self.folder) / "go.mod").is_file()
         self.notices: list[Notice] = []
+        # Makefile line and the -o it writes → the build-<LogicalId> targets that run it.
+        self.wrong_outputs: dict[tuple[Path, int, str], list[str]] = {}
+
+    def outputs(self) -> None:
+        """One note per Makefile line whose `go build -o` writes another name than bootstrap."""
+        for (path, line, output), targets in self.wrong_outputs.items():
+            self.notices.append(
+                Notice(
+                    file=path,
+                    line=line,
+                    message=f"{' and '.join(targets)} {'writes' if len(targets) == 1 else 'write'} "
+                    f"{output} (`go build -o`), but a {TARGET_RUNTIME} zip must hold {BOOTSTRAP}",
+                    replacement=f"-o {ARTIFACTS_DIR}/{BOOTSTRAP}",
+                    level=ERROR,
+                )
+            )
 
     def is_go(self, function: TemplateFunction) -> bool:
         """A function on provided.al2023 whose code is Go, or that looks like one migrate
@@ -76,7 +83,7 @@ class _Checks:
         method = function.build_method
         if method == "go1.x":
             return True
-        if method == "makefile" and (self._made(function) or make_target_runs_go(function)):
+        if method == "makefile" and (self._made(function) or self._target_builds(function)):
             return True
         if code.local and code.path is not None:
             if code.kind == "zip" and self.workspace.is_artifact(code.path):
@@ -99,7 +106,7 @@ class _Checks:
             self.note(
                 where or function.key,
                 f"{function.logical_id}: Metadata.BuildMethod {method} asks `sam build` to build it, "
-                f"but its code is the zip {self.doc.written(code.node)}",  # type: ignore[arg-type]
+                f"but its code is the zip {code.shown(self.doc)}",
                 "remove Metadata.BuildMethod (gobuild builds the zip) and deploy without `sam build`",
                 ERROR,
             )
@@ -143,13 +150,14 @@ class _Checks:
                         "build it with `gobuild build`, upload it with `gobuild publish`, "
                         "and point the code at the new object",
                     )
-                else:
+                elif (ready := prebuilt_zip_ready(function.code.path)) is not True:  # type: ignore[arg-type]
                     self.note(
                         where,  # type: ignore[arg-type]
-                        f"{function.logical_id}: its code is the prebuilt zip {shown}; it must hold "
-                        "the binary named bootstrap",
+                        f"{function.logical_id}: its code is the prebuilt zip {shown}; it "
+                        + ("holds no bootstrap" if ready is False else "must hold the binary named bootstrap"),
                         "build it with `gobuild build` (dist/<name>-<arch>.zip), or run "
                         "`gobuild migrate --build gobuild`",
+                        ERROR if ready is False else INFO,
                     )
 
     def _go_builder(self, function: TemplateFunction, functions: list[TemplateFunction]) -> None:
@@ -159,7 +167,7 @@ class _Checks:
         main = self._main_at(path) if path.exists() else None
         if main is not None and not main.per_file:
             return
-        shown = self.doc.written(function.code.node)  # type: ignore[arg-type]
+        shown = function.code.shown(self.doc)
         if main is not None:
             programs = ", ".join(main.per_file[:4])
             problem = f"CodeUri {shown} holds one program per file ({programs}), which `sam build` cannot build"
@@ -179,25 +187,40 @@ class _Checks:
         self.note(function.key, f"{function.logical_id}: {problem}", replacement, ERROR)
 
     def _makefile(self, function: TemplateFunction) -> None:
-        if self._made(function):
+        """A build-<LogicalId> target must leave bootstrap in $(ARTIFACTS_DIR). A target that
+        is missing is not the runtime's business (`sam build` says so itself, and a project
+        that builds with its own make and deploys without `sam build` never runs it)."""
+        if self._made(function) or function.code.path is None:
             return
-        recipe = _make_recipe(function)
-        assert function.code.path is not None
-        makefile = relative_path(function.code.path / "Makefile", self.folder)
-        if recipe is None:
-            problem = f"BuildMethod makefile, but {makefile} has no build-{function.logical_id} target"
-        elif "bootstrap" not in recipe and "gobuild build" not in recipe:
-            problem = f"build-{function.logical_id} in {makefile} does not write $(ARTIFACTS_DIR)/bootstrap"
-        else:
+        target = self.workspace.sam_target(function.code.path, function.logical_id)
+        if target is None:
+            return
+        makefile, builds = target
+        shown = relative_path(makefile.path, self.folder)
+        written = [b for b in builds if b.output.startswith(ARTIFACTS_DIR)]
+        for build in written:
+            if build.output_name != BOOTSTRAP:
+                written_at = (makefile.path, makefile.origin(build), build.output)
+                self.wrong_outputs.setdefault(written_at, []).append(f"build-{function.logical_id}")
+        recipe = " ".join(text for _, text in makefile.recipe(f"build-{function.logical_id}") or ())
+        if written or BOOTSTRAP in recipe or "gobuild build" in recipe:
             return
         where = function.metadata.get("BuildMethod") if function.metadata else None
         self.note(
             where or function.key,
-            f"{function.logical_id}: {problem}",
-            "run `gobuild migrate --build makefile` to add the target, or make it write "
-            "$(ARTIFACTS_DIR)/bootstrap",
+            f"{function.logical_id}: build-{function.logical_id} in {shown} does not write "
+            f"{ARTIFACTS_DIR}/{BOOTSTRAP}",
+            f"make it write {ARTIFACTS_DIR}/{BOOTSTRAP}, or run `gobuild migrate --build makefile` "
+            "on a template without the target",
             ERROR,
         )
+
+    def _target_builds(self, function: TemplateFunction) -> bool:
+        """Whether the function's build-<LogicalId> target runs `go build`."""
+        if function.code.kind != "folder" or function.code.path is None:
+            return False
+        target = self.workspace.sam_target(function.code.path, function.logical_id)
+        return bool(target and target[1])
 
     def _cgo(self, function: TemplateFunction) -> None:
         """A package with cgo files does not build the way gobuild (and Lambda's static
@@ -248,15 +271,3 @@ class _Checks:
         )
 
 
-def _make_recipe(function: TemplateFunction) -> str | None:
-    """The recipe of build-<LogicalId> in the Makefile of the function's CodeUri folder."""
-    if function.code.kind != "folder" or function.code.path is None:
-        return None
-    text = read_side_file(function.code.path / "Makefile")
-    if text is None:
-        return None
-    target = re.search(rf"^build-{re.escape(function.logical_id)}\s*:[^\n]*\n", text, re.MULTILINE)
-    if target is None:
-        return None
-    recipe = re.match(r"(?:\t[^\n]*\n?|[ \t]*\n)*", text[target.end() :])
-    return recipe.group() if recipe else ""

@@ -9,17 +9,13 @@ same: `package.patterns` that leave bootstrap out, an aws-lambda-go too old for 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from gobuild.lambda_facts import TARGET_RUNTIME
 from gobuild.migrate.cfn import CUSTOM_RUNTIMES, GO_RUNTIME
 from gobuild.migrate.document import Document, Node
 from gobuild.migrate.functions import relative_path
 from gobuild.migrate.gocode import bootstrap_is_go
-from gobuild.migrate.locate import GENERIC_BINARIES
+from gobuild.migrate.locate import PACKAGE_FIX, Located, located_fix
 from gobuild.migrate.model import (
     DEFAULT_ARCH,
     ERROR,
@@ -33,7 +29,7 @@ from gobuild.migrate.model import (
     Notice,
     original_line,
 )
-from gobuild.migrate.sam_build import PACKAGE_REPLACEMENT
+from gobuild.migrate.serverless_checks import ServiceFunction, check_service, service_functions
 from gobuild.migrate.workspace import Resolved, Workspace
 
 FILE_NAMES = ("serverless.yml", "serverless.yaml")
@@ -57,36 +53,6 @@ def migrate_serverless(
     """Migrates one serverless.yml; raises TemplateSyntaxError when it does not parse."""
     doc = Document(path=path, text=text, syntax="yaml")
     return _ServiceMigration(doc, options, workspace or Workspace()).run()
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Function:
-    name: str
-    key: Node
-    node: Node
-    runtime: Node | None  # its own, or the provider's
-
-    @property
-    def inherits_runtime(self) -> bool:
-        return self.node.get("runtime") is None
-
-    def binary_names(self) -> tuple[str, ...]:
-        handler = self.node.get("handler")
-        names = [Path(handler.value).name] if handler is not None and handler.is_plain_string else []
-        return tuple(n for n in dict.fromkeys([*names, self.name]) if n not in GENERIC_BINARIES)
-
-
-def service_functions(doc: Document) -> list[_Function]:
-    provider = doc.root.get("provider")
-    shared = provider.get("runtime") if provider is not None and provider.is_map else None
-    functions = doc.root.get("functions")
-    if functions is None or not functions.is_map:
-        return []
-    return [
-        _Function(name=key.value, key=key, node=node, runtime=node.get("runtime") or shared)
-        for key, node in functions.entries
-        if node.is_map
-    ]
 
 
 class _ServiceMigration:
@@ -144,7 +110,7 @@ class _ServiceMigration:
             steps=steps,
         )
 
-    def _decide(self, function: _Function) -> bool:
+    def _decide(self, function: ServiceFunction) -> bool:
         runtime = function.runtime
         if runtime is None or not runtime.is_plain_string:
             return False
@@ -170,25 +136,29 @@ class _ServiceMigration:
             return False
         if self.options.build != "gobuild":
             return True
-        found = self.workspace.resolve(code=None, start=self.folder, names=function.binary_names())
+        found = self._resolve(function)
         if isinstance(found, Resolved):
             self.packages[function.name] = found
             return True
         self._notice(
-            function.key, f"{function.name}: not migrated: {found.problem}", PACKAGE_REPLACEMENT, ERROR
+            function.key, f"{function.name}: not migrated: {found.problem}", located_fix(found, PACKAGE_FIX), ERROR
         )
         return False
 
-    def _is_go(self, function: _Function) -> bool:
+    def _is_go(self, function: ServiceFunction) -> bool:
         handler = function.node.get("handler")
         if handler is not None and handler.is_plain_string:
             binary = self.folder / handler.value
             if bootstrap_is_go(binary.parent, (binary.name,)):
                 return True
-        found = self.workspace.resolve(code=None, start=self.folder, names=function.binary_names())
-        return isinstance(found, Resolved)
+        return isinstance(self._resolve(function), Resolved)
 
-    def _migrate(self, function: _Function, moving: list[_Function], provider_moves: bool) -> None:
+    def _resolve(self, function: ServiceFunction) -> Resolved | Located:
+        return self.workspace.resolve(
+            code=None, start=self.folder, names=function.binary_names(), binary=function.binary(self.folder)
+        )
+
+    def _migrate(self, function: ServiceFunction, moving: list[ServiceFunction], provider_moves: bool) -> None:
         assert function.runtime is not None
         if function.inherits_runtime and not provider_moves:
             self._add(function.node, "runtime", self.options.runtime, after=function.node.get("handler"))
@@ -203,7 +173,7 @@ class _ServiceMigration:
         if self.options.build == "gobuild":
             self._point_at_zip(function, arch)
 
-    def _arch(self, function: _Function, moving: list[_Function]) -> str:
+    def _arch(self, function: ServiceFunction, moving: list[ServiceFunction]) -> str:
         """Sets `architecture` from --arch (at the provider when every function inheriting
         it migrates); returns the architecture in effect."""
         own = function.node.get("architecture")
@@ -231,10 +201,10 @@ class _ServiceMigration:
             self._add(function.node, "architecture", wanted)
         return wanted
 
-    def _point_at_zip(self, function: _Function, arch: str) -> None:
+    def _point_at_zip(self, function: ServiceFunction, arch: str) -> None:
         found = self.packages[function.name]
         goarch = GOARCH.get(arch, "amd64")
-        zip_path = relative_path(self.workspace.artifact(found.root, found.name, goarch), self.folder)
+        zip_path = relative_path(self.workspace.artifact(found.top, found.name, goarch), self.folder)
         self.functions.append(found.declaration(goarch=goarch, source=self.path, line=function.key.line))
         settings = function.node.get("package")
         if settings is None:
@@ -277,75 +247,3 @@ class _ServiceMigration:
         self.notices.append(
             Notice(file=self.path, line=node.line, message=message, replacement=replacement, level=level)
         )
-
-
-# ---------------------------------------------------------------- checks of the result
-
-
-def check_service(doc: Document, workspace: Workspace, *, line_of: Callable[[int], int]) -> list[Notice]:
-    """Notes about a service's functions on provided.al2023 with handler bootstrap: package
-    patterns that leave bootstrap out of the zip, an aws-lambda-go too old for provided.*."""
-    notices: list[Notice] = []
-    functions = [
-        f
-        for f in service_functions(doc)
-        if f.runtime is not None
-        and f.runtime.value == TARGET_RUNTIME
-        and (handler := f.node.get("handler")) is not None
-        and handler.value == HANDLER
-    ]
-    service_package = doc.root.get("package")
-    for function in functions:
-        own_package = function.node.get("package")
-        if _artifact(own_package) or _artifact(service_package):
-            continue
-        for settings in (own_package, service_package):
-            patterns = settings.get("patterns") if settings is not None and settings.is_map else None
-            if patterns is None or patterns.kind != "seq":
-                continue
-            if not _ships_bootstrap(service_package, own_package):
-                notices.append(
-                    Notice(
-                        file=doc.path,
-                        line=line_of(patterns.start),
-                        message=f"{function.name}: package.patterns ({doc.written(patterns)}) leave "
-                        "out bootstrap, the file handler bootstrap runs from the zip's root",
-                        replacement="package.patterns that ship bootstrap at the root (or "
-                        "`gobuild migrate --build gobuild`, which sets package.artifact)",
-                        level=ERROR,
-                    )
-                )
-            break
-    if functions:
-        note = workspace.lambda_note(workspace.root_for(None, doc.path.parent))
-        notices += [note] if note else []
-    return notices
-
-
-def _artifact(settings: Node | None) -> bool:
-    return settings is not None and settings.is_map and settings.get("artifact") is not None
-
-
-def _ships_bootstrap(*packages: Node | None) -> bool:
-    """Serverless includes every file, then applies the patterns in order (service first,
-    then the function's): `!` excludes what matches, any other pattern includes it."""
-    included = True
-    for settings in packages:
-        patterns = settings.get("patterns") if settings is not None and settings.is_map else None
-        for item in patterns.items if patterns is not None and patterns.kind == "seq" else ():
-            pattern = item.value.strip()
-            negated = pattern.startswith("!")
-            if _glob(pattern.lstrip("!")).fullmatch(HANDLER):
-                included = not negated
-    return included
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    pattern = pattern.removeprefix("./")
-    parts = re.split(r"(\*\*/?|\*|\?)", pattern)
-    regex = "".join(
-        "(?:.*/)?" if part == "**/" else ".*" if part == "**" else "[^/]*" if part == "*"
-        else "[^/]" if part == "?" else re.escape(part)
-        for part in parts
-    )
-    return re.compile(regex)

@@ -5,7 +5,8 @@ and a call of a local module (`module "x" { source = "./modules/lambda" ... }`) 
 aws_lambda_function takes `runtime = var.<name>`, so the literal sits in the call. Only the
 spans of runtime, handler, architectures and (with --build gobuild) filename and
 source_code_hash change, so formatting and comments stay. A runtime in a variable or local is
-reported, not guessed; a resource label such as `this` never names a function.
+reported, not guessed; a resource label such as `this` never names a function. A module's
+function called from several places is one function per call, named from the call's inputs.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gobuild.lambda_facts import TARGET_RUNTIME, function_of_artifact
 from gobuild.migrate import terraform_checks
 from gobuild.migrate.cfn import CUSTOM_RUNTIMES, GO_RUNTIME
 from gobuild.migrate.functions import relative_path
-from gobuild.migrate.hcl import Attribute, Block, HclFile, Token, parse_hcl, unquote
-from gobuild.migrate.locate import GENERIC_BINARIES
+from gobuild.migrate.gocode import bootstrap_is_go
+from gobuild.migrate.hcl import Attribute, HclFile, Token, parse_hcl, unquote
+from gobuild.migrate.locate import PACKAGE_FIX, Located, located_fix
 from gobuild.migrate.model import (
     DEFAULT_ARCH,
     ERROR,
@@ -36,14 +37,27 @@ from gobuild.migrate.model import (
     line_end,
     original_line,
 )
-from gobuild.migrate.sam_build import PACKAGE_REPLACEMENT
+from gobuild.migrate.terraform_refs import Call, evaluate, local_path, module_folder
+from gobuild.migrate.terraform_sites import (
+    RESOURCE_TYPE,
+    Site,
+    call_names,
+    callers,
+    hints,
+    passed_variable,
+    sites,
+)
 from gobuild.migrate.workspace import Resolved, Workspace
 
-RESOURCE_TYPE = terraform_checks.RESOURCE_TYPE
 _MODULE_CALL = re.compile(r'^\s*module\s+"', re.MULTILINE)
+
+# A filename read from the archive_file that zipped the old binary.
+_ARCHIVE_OUTPUT = re.compile(r"data\.archive_file\.[A-Za-z0-9_-]+(?:\[\d+\])?\.output_path")
 
 _STEPS = {
     "gobuild": "Run `gobuild build` to write the zips filename now names, then `terraform plan`.",
+    "gobuild-s3": "Run `gobuild build` and `gobuild publish --format tfvars`, point s3_bucket and "
+    "s3_key at the published zips, then `terraform plan`.",
     "other": "Rebuild each function's zip so the binary inside is named bootstrap, "
     "then `terraform plan`.",
 }
@@ -74,19 +88,21 @@ class _Migration:
         self.notices: list[Notice] = []
         self.functions: list[ManifestFunction] = []
         self.newline = "\r\n" if "\r\n" in hcl.text else "\n"
+        self.module = module_folder(workspace, self.folder, current=hcl)
 
     def run(self) -> FileResult:
-        variables = {b.labels[0]: b for b in self.hcl.blocks if b.kind == "variable" and b.labels}
-        moved = 0
-        for site in terraform_checks.sites(self.hcl, self.workspace):
+        moved: list[str] = []  # the step each moved function needs
+        for site in sites(self.hcl, self.workspace):
             runtime = site.get("runtime")
             if runtime is None:
                 continue
             if runtime.literal is None:
-                if site.block.kind == "resource":
-                    self._note_expression(site.label, runtime, variables)
+                if not site.is_call:
+                    self._note_expression(site.label, runtime)
                 continue
-            moved += self._migrate(site, runtime)
+            if self._migrate(site, runtime):
+                s3 = site.get("s3_bucket") is not None
+                moved.append("other" if self.options.build != "gobuild" else "gobuild-s3" if s3 else "gobuild")
         new_text = self.edits.apply()
         lines = LineIndex(self.text)
         self.notices += terraform_checks.check_file(
@@ -94,9 +110,7 @@ class _Migration:
             self.workspace,
             line_of=lambda offset: original_line(self.edits, lines, offset),
         )
-        steps = (
-            (_STEPS["gobuild" if self.options.build == "gobuild" else "other"],) if moved else ()
-        )
+        steps = tuple(_STEPS[m] for m in dict.fromkeys(moved))
         return FileResult(
             path=self.path,
             old_text=self.text,
@@ -107,34 +121,73 @@ class _Migration:
             steps=steps,
         )
 
-    def _migrate(self, site: terraform_checks.Site, runtime: Attribute) -> int:
+    def _migrate(self, site: Site, runtime: Attribute) -> int:
         value = runtime.literal
-        handler = site.get("handler")
-        names = _binary_names(site)
-        if value in CUSTOM_RUNTIMES:
-            if not self._is_go(site, names):
-                self._notice(
-                    runtime.name,
-                    f"{site.label}: not Go: move its runtime yourself (runtime = {value!r}; "
-                    "no zip with a Go bootstrap here, and the module has no main package of its name)",
-                    f'if it is Go: runtime = "{self.options.runtime}" and handler = "{HANDLER}"',
-                )
-                return 0
-        elif value != GO_RUNTIME:
+        if value not in (GO_RUNTIME, *CUSTOM_RUNTIMES):
             return 0
-        found: Resolved | None = None
+        calls: list[Call | None] = [*callers(site, self.hcl, self.workspace)] or [None]
+        found = [self._resolve(site, call) for call in calls]
+        missing = [(call, f) for call, f in zip(calls, found) if isinstance(f, Located)]
+        # A custom runtime moves only when every function it runs is shown to be Go.
+        if value in CUSTOM_RUNTIMES and missing and not self._zip_is_go(site):
+            why = "no zip with a Go bootstrap here, and the module has no main package of its name"
+            if missing[0][0] is not None:
+                shown = ", ".join(f"module.{c.label}" for c, _ in missing if c is not None)
+                why = f"it runs one function per call of this module, and {shown} has no Go main package"
+            self._notice(
+                runtime.name,
+                f"{site.label}: not Go: move its runtime yourself (runtime = {value!r}; {why})",
+                f'if it is Go: runtime = "{self.options.runtime}" and handler = "{HANDLER}"',
+            )
+            return 0
+        if self.options.build == "gobuild" and missing:
+            self._note_unresolved(site, missing, len(found))
+            return 0
+        self._move(site, runtime)
+        handler = site.get("handler")
+        arch = self._arch(site, runtime if handler is None else handler)
         if self.options.build == "gobuild":
-            located = self.workspace.resolve(code=None, start=self.folder, names=names)
-            if not isinstance(located, Resolved):
-                self._notice(
-                    site.block.opening,
-                    f"{site.label}: not migrated: {located.problem}",
-                    PACKAGE_REPLACEMENT,
-                    ERROR,
-                )
-                return 0
-            found = located
-        self._replace(runtime, "runtime", self.options.runtime)
+            goarch = GOARCH.get(arch, "amd64")
+            for call, resolved in zip(calls, found):
+                assert isinstance(resolved, Resolved)
+                where = (call.block if call is not None else site.block).opening
+                source = call.hcl.path if call is not None else self.path
+                self.functions.append(resolved.declaration(goarch=goarch, source=source, line=where.line))
+                if call is None:
+                    self._point_at_zip(site, resolved, goarch)
+        return 1
+
+    def _resolve(self, site: Site, call: Call | None) -> Resolved | Located:
+        """The package of a function, or of one call of the reused module that holds it."""
+        extra = call_names(call, site.block) if call is not None else ()
+        code = hints(site, self.module, extra)
+        return self.workspace.resolve(code=code.code, start=self.folder, names=code.names, binary=code.binary)
+
+    def _zip_is_go(self, site: Site) -> bool:
+        filename = local_path(site.get("filename"), self.module)
+        return filename is not None and filename.is_file() and bootstrap_is_go(filename, ("main",))
+
+    def _note_unresolved(self, site: Site, missing: list[tuple[Call | None, Located]], total: int) -> None:
+        call, located = missing[0]
+        if call is None:
+            message = f"{site.label}: not migrated: {located.problem}"
+        else:
+            shown = "; ".join(
+                f"module.{c.label} ({c.hcl.path.name}:{c.block.opening.line}): {f.problem}"
+                for c, f in missing
+                if c is not None
+            )
+            message = (
+                f"{site.label}: not migrated: this module makes {total} functions, one per call, "
+                f"and {len(missing)} of them {'has' if len(missing) == 1 else 'have'} no main "
+                f"package: {shown}"
+            )
+        self._notice(site.block.opening, message, located_fix(located, PACKAGE_FIX), ERROR)
+
+    def _move(self, site: Site, runtime: Attribute) -> None:
+        """runtime and handler of one function (or one call's inputs) → provided.al2023."""
+        handler = site.get("handler")
+        self._replace(runtime, runtime.name.text, self.options.runtime)
         if handler is None and "handler" in site.keys:
             self._insert_after(runtime, site.keys["handler"], f'"{HANDLER}"')
         elif handler is not None and handler.literal is None:
@@ -145,20 +198,8 @@ class _Migration:
             )
         elif handler is not None:
             self._replace(handler, handler.name.text, HANDLER)
-        arch = self._arch(site, runtime if handler is None else handler)
-        if found is not None:
-            self._point_at_zip(site, found, arch)
-        return 1
 
-    def _is_go(self, site: terraform_checks.Site, names: tuple[str, ...]) -> bool:
-        filename = site.get("filename")
-        relative = filename.path if filename is not None else None
-        code = self.folder / relative if relative else None
-        return self.workspace.is_go(code, self.folder, names) if code else isinstance(
-            self.workspace.resolve(code=None, start=self.folder, names=names), Resolved
-        )
-
-    def _arch(self, site: terraform_checks.Site, anchor: Attribute) -> str:
+    def _arch(self, site: Site, anchor: Attribute) -> str:
         current = site.get("architectures")
         strings = [t for t in current.value if t.kind == "string"] if current is not None else []
         literal = strings[0].text.strip('"') if strings and "${" not in strings[0].text else None
@@ -182,45 +223,69 @@ class _Migration:
         self._change(strings[0].line, f'architectures = ["{literal}"]', f'architectures = ["{wanted}"]')
         return wanted
 
-    def _point_at_zip(self, site: terraform_checks.Site, found: Resolved, arch: str) -> None:
-        goarch = GOARCH.get(arch, "amd64")
-        self.functions.append(found.declaration(goarch=goarch, source=self.path, line=site.block.opening.line))
+    def _point_at_zip(self, site: Site, found: Resolved, goarch: str) -> None:
+        """filename (a path, or a template of variables with defaults) → gobuild's zip, and
+        source_code_hash → that zip's digest. Code in S3, or a path Terraform alone can
+        evaluate, stays: the checks say where the zip must go."""
         zip_path = "${path.module}/" + relative_path(
-            self.workspace.artifact(found.root, found.name, goarch), self.folder
+            self.workspace.artifact(found.top, found.name, goarch), self.folder
         )
         filename = site.get("filename")
-        if filename is None or filename.path is None:
-            return  # an expression or S3: the checks say where the zip must go
-        self._replace(filename, filename.name.text, zip_path)
+        if filename is None or not (
+            local_path(filename, self.module) is not None
+            or _ARCHIVE_OUTPUT.fullmatch(filename.expression(self.text))
+        ):
+            return
+        self._replace_value(filename, filename.name.text, f'"{zip_path}"')
         digest = site.get("source_code_hash")
         wanted = f'filebase64sha256("{zip_path}")'
         if digest is not None and digest.value and digest.expression(self.text) != wanted:
-            start, end = digest.value[0].start, digest.value[-1].end
-            self.edits.replace(start, end, wanted)
-            old = f"{digest.name.text} = {digest.expression(self.text)}"
-            self._change(digest.name.line, old, f"{digest.name.text} = {wanted}")
+            self._replace_value(digest, digest.name.text, wanted)
         elif digest is None and "source_code_hash" in site.keys:
             self._insert_after(filename, site.keys["source_code_hash"], wanted)
 
-    def _note_expression(self, label: str, runtime: Attribute, variables: dict[str, Block]) -> None:
-        reference = re.fullmatch(r"var\.([A-Za-z_][A-Za-z0-9_-]*)", runtime.expression(self.text))
-        name = reference.group(1) if reference else ""
-        variable = variables.get(name)
-        default = variable.attributes.get("default") if variable else None
+    def _note_expression(self, label: str, runtime: Attribute) -> None:
+        """A runtime Terraform computes: reported unless it is provided.al2023 already, or a
+        variable each call of the module sets (the calls are where migrate moves it)."""
+        written = runtime.expression(self.text)
+        strings = {unquote(t.text) for t in runtime.value if t.kind == "string"}
+        old = sorted(strings & {GO_RUNTIME, *CUSTOM_RUNTIMES})
+        value = evaluate(runtime, self.module)
+        if value == self.options.runtime or (not old and self.options.runtime in strings):
+            return
+        variable = passed_variable(runtime)
         hint = ""
-        if default is not None and default.literal in (GO_RUNTIME, *CUSTOM_RUNTIMES):
-            hint = f" (variable {name} defaults to {default.literal!r} at line {default.name.line})"
-        elif reference is not None and variable is not None and default is None:
-            return  # set by each call of this module: the calls are where migrate moves it
+        if variable is not None:
+            default = self.module.definition("var", variable)
+            declared = any(b.labels[:1] == (variable,) for b in self.module.blocks("variable"))
+            if declared and default is None:
+                return
+            if default is not None and default.literal in (GO_RUNTIME, *CUSTOM_RUNTIMES):
+                hint = f" (variable {variable} defaults to {default.literal!r} at line {default.name.line})"
+        elif value in (GO_RUNTIME, *CUSTOM_RUNTIMES):
+            hint = f" (which is {value!r})"
+        if old and variable is None and value is None:
+            message = f"{label}: runtime = {written} chooses {' or '.join(map(repr, old))}; not rewritten"
+        else:
+            message = f"{label}: runtime = {written} is held in a variable or local{hint}; not guessed"
         self._notice(
             runtime.name,
-            f"{label}: runtime = {runtime.expression(self.text)} "
-            f"is held in a variable or local{hint}; not guessed",
+            message,
             f'runtime = "{self.options.runtime}" and handler = "{HANDLER}" '
             "where it is go1.x or provided.al2",
         )
 
     # ------------------------------------------------------------ edits
+
+    def _replace_value(self, attribute: Attribute, key: str, rendered: str) -> None:
+        """Replaces an attribute's whole value (a literal or an expression) with `rendered`."""
+        start, end = attribute.value[0].start, attribute.value[-1].end
+        old = attribute.expression(self.text)
+        if old == rendered:
+            return
+        end, rendered_kept = keep_comment_column(self.text, start, end, rendered)
+        self.edits.replace(start, end, rendered_kept)
+        self._change(attribute.name.line, f"{key} = {old}", f"{key} = {rendered}")
 
     def _replace(self, attribute: Attribute, key: str, new: str) -> None:
         token = attribute.value[0]
@@ -248,16 +313,3 @@ class _Migration:
         self.notices.append(
             Notice(file=self.path, line=token.line, message=message, replacement=replacement, level=level)
         )
-
-
-def _binary_names(site: terraform_checks.Site) -> tuple[str, ...]:
-    """The old handler's binary, then the zip's name (build/orders.zip → orders); never the
-    resource label, which is often a placeholder such as `this`."""
-    names: list[str] = []
-    handler = site.get("handler")
-    if handler is not None and handler.literal:
-        names.append(Path(handler.literal).name)
-    filename = site.get("filename")
-    if filename is not None and filename.path:
-        names.append(function_of_artifact(Path(filename.path).name))
-    return tuple(n for n in dict.fromkeys(names) if n not in GENERIC_BINARIES and n != TARGET_RUNTIME)

@@ -23,10 +23,11 @@ VERIFIED_NAME = ".publish-verified.json"
 # Local checks: the zip is still what the build wrote, and Lambda would run it.
 
 
-def load_artifacts(manifest: Manifest, only: Sequence[str] = ()) -> ArtifactsFile:
+def load_artifacts(manifest: Manifest, only: Sequence[str] = (),
+                   environ: Mapping[str, str] | None = None) -> ArtifactsFile:
     """The project's artifacts.json, refused (StaleError) when missing or when the functions in
-    `only` (or all) may not match the sources or the manifest."""
-    return load_fresh(manifest, only)
+    `only` (or all) may not match the sources or the manifest (by content: see build.fresh)."""
+    return load_fresh(manifest, only, environ)
 
 
 @dataclass(frozen=True, kw_only=True)

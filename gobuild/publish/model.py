@@ -30,6 +30,7 @@ class PublishOptions:
     endpoint_url: str | None = None
     region: str | None = None
     profile: str | None = None
+    profile_source: str = "--profile"  # where `profile` came from, for messages
     jobs: int = DEFAULT_JOBS
     only: tuple[str, ...] = ()
     dry_run: bool = False

@@ -62,6 +62,7 @@ def resolve_options(
         endpoint_url=endpoint_url if endpoint_url is not None else settings.endpoint_url,
         region=region if region is not None else settings.region,
         profile=profile if profile is not None else settings.profile,
+        profile_source="--profile" if profile is not None else "[publish] profile in gobuild.toml",
         jobs=chosen_jobs,
         only=tuple(dict.fromkeys(only)),
         dry_run=dry_run,

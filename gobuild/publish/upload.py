@@ -14,9 +14,9 @@ For each zip, HeadObject asks whether its key exists. An object with the same SH
 without sending its bytes; one with other bytes is an error naming the key. A new object is
 written by one PutObject carrying ChecksumSHA256 (S3 checks the bytes; the stored checksum
 is Lambda's CodeSha256) and `If-None-Match: *`, so a race with another writer cannot
-overwrite either. "Same SHA-256" is decided by, in order of trust: the checksum S3 computed
-(HeadObject ChecksumMode=ENABLED, AWS and SeaweedFS both return it), the `sha256` metadata
-gobuild writes plus the size (servers that do not keep checksums), or downloading and hashing.
+overwrite either. "Same SHA-256" is decided only by what the server proves: the checksum it
+stored (HeadObject ChecksumMode=ENABLED, AWS and SeaweedFS both return it for objects put with
+one), or else the object's bytes, downloaded and hashed. Metadata is never proof.
 
 dist/published.json records every published zip (bucket, key, s3:// URI, CodeSha256, size,
 version id, uploaded or already present). It is merged under a file lock and written
@@ -80,7 +80,7 @@ def publish(document: ArtifactsFile, out_dir: Path, options: PublishOptions, rep
         return PublishResult(bucket=options.bucket, total=len(artifacts), published=(), failures=failures,
                              requests=0, bytes_sent=0, dry_run=options.dry_run)
     bucket = Bucket(options.bucket, endpoint_url=options.endpoint_url, region=options.region,
-                    profile=options.profile, pool=max(options.jobs, 2))
+                    profile=options.profile, pool=max(options.jobs, 2), profile_source=options.profile_source)
     bucket.check_access()
     uploader = _Uploader(bucket, document, out_dir, options, reporter)
     # Identical zips share a key: one worker per key, so the bytes go once.
@@ -208,21 +208,28 @@ class _Uploader:
                 )
 
     def require_same(self, key: str, artifact: Artifact, remote: RemoteObject) -> None:
-        """Raises ConflictError naming the key unless the object holds exactly this zip."""
+        """Raises ConflictError naming the key unless the server proves the object holds exactly
+        this zip: by the SHA-256 checksum it stored, or else by its bytes, downloaded and hashed.
+
+        User metadata (x-amz-meta-sha256) is never proof: any writer can set it to anything.
+        SeaweedFS 4.x (checked by experiment; tests/integration/test_publish_faults.py) returns
+        ChecksumSHA256 on HeadObject and GetObject with ChecksumMode=ENABLED only for objects put
+        with a ChecksumSHA256 (which it verifies: a wrong one is refused with BadDigest); objects
+        put without one, or written through its filer, have no checksum (a filer rewrite drops an
+        old one), and without ChecksumMode nothing is returned. AWS S3 likewise keeps a SHA-256
+        only when the writer sent one. So an object gobuild did not write is hashed here.
+        """
         if remote.size != artifact.size:
             raise self.conflict(key, f"{remote.size} bytes, this zip has {artifact.size}")
         if remote.checksum_sha256 is not None:
             if remote.checksum_sha256 != artifact.code_sha256:
                 raise self.conflict(key, f"S3 checksum {remote.checksum_sha256}, this zip {artifact.code_sha256}")
             return
-        if remote.metadata_sha256 is not None:
-            if remote.metadata_sha256 != artifact.sha256:
-                raise self.conflict(key, f"metadata sha256 {remote.metadata_sha256[:12]}…, "
-                                         f"this zip {artifact.sha256[:12]}…")
-            return
-        # No checksum anywhere (written by another tool, or by a server that keeps none): hash it.
-        sha256, size = self.bucket.read_sha256(key)
-        if sha256 != artifact.sha256 or size != artifact.size:
+        sha256, size = self.bucket.read_sha256(key, limit=artifact.size)
+        if size != artifact.size:
+            raise self.conflict(key, f"its bytes are {'missing' if size < 0 else f'{size} bytes long'} "
+                                     f"on download, this zip has {artifact.size}")
+        if sha256 != artifact.sha256:
             raise self.conflict(key, f"its bytes hash to {sha256[:12]}…, this zip {artifact.sha256[:12]}…")
 
     def conflict(self, key: str, evidence: str) -> ConflictError:

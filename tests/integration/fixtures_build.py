@@ -13,10 +13,18 @@ import pytest
 
 from tests.conftest import TESTDATA
 
+# The example project: everything else under testdata/ is other tests' fixtures (projects of their own).
+EXAMPLE_FOLDERS = ("cmd", "internal", "config")
+
 
 def copy_example(dest: Path) -> Path:
     """A copy of the example module without build output."""
-    shutil.copytree(TESTDATA, dest, ignore=shutil.ignore_patterns("dist", "migrate", "*.pyc", "__pycache__"))
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in TESTDATA.iterdir():
+        if entry.is_file():
+            shutil.copy2(entry, dest / entry.name)
+        elif entry.name in EXAMPLE_FOLDERS:
+            shutil.copytree(entry, dest / entry.name, ignore=shutil.ignore_patterns("*.pyc", "__pycache__"))
     return dest
 
 

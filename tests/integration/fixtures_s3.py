@@ -1,6 +1,6 @@
-"""A real S3-compatible server for the tests: SeaweedFS on 127.0.0.1, from scripts/s3server.py.
+"""A real S3-compatible server for the tests: SeaweedFS on 127.0.0.1, from gobuild.locals3.
 
-The server is the same code `scripts/demo` runs. It gets throwaway credentials whose secret is
+The server is the same code `gobuild local-s3` and `scripts/demo` run. It gets throwaway credentials whose secret is
 recognisable (SECRET_MARK), so tests can prove it never shows up in output, logs or files.
 Clients get an environment with only those credentials: no profile, no config file, no
 instance metadata, so nothing can reach AWS.
@@ -9,14 +9,12 @@ instance metadata, so nothing can reach AWS.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import secrets
 import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -26,30 +24,12 @@ else:  # pragma: no cover - typer depends on typing_extensions
 
 import pytest
 
-from tests.conftest import REPO
+from gobuild.locals3 import AWS_VARIABLES_TO_DROP, Credentials, S3Server
 
 SECRET_MARK = "FAKEsecretGOBUILD"
 
 
-def _load_s3server() -> ModuleType:
-    # scripts/ is not a package (scripts/demo imports it from beside itself); load it by path.
-    name = "gobuild_scripts_s3server"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / "s3server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-s3server = _load_s3server()
-S3Server = s3server.S3Server
-Credentials = s3server.Credentials
-
-
-def marked_credentials() -> Any:
+def marked_credentials() -> Credentials:
     """Credentials whose secret contains SECRET_MARK (and is still unique to this run)."""
     return Credentials(
         access_key="GOBUILDTEST" + secrets.token_hex(4).upper(),
@@ -108,7 +88,7 @@ def hermetic_aws(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], None]:
     same environment the subprocess tests get, for that server's credentials."""
 
     def aim_at(server: Any) -> None:
-        for name in s3server.AWS_VARIABLES_TO_DROP:
+        for name in AWS_VARIABLES_TO_DROP:
             monkeypatch.delenv(name, raising=False)
         for name, value in server.client_env({}).items():
             monkeypatch.setenv(name, value)
@@ -134,13 +114,13 @@ def sha256_hex(data: bytes) -> str:
 class LimitedS3Proxy:
     """A loopback HTTP proxy in front of the real server that behaves like a more limited one.
 
-    It forwards every request unchanged (the Host header too, so SigV4 signatures still verify)
-    and can answer PutObject with `If-None-Match` by 501 NotImplemented, and drop the
+    It forwards every request unchanged (the Host header too, so SigV4 signatures still verify),
+    counts the response body bytes each path delivered (`delivered`), and can answer PutObject with `If-None-Match` by 501 NotImplemented, and drop the
     x-amz-checksum-* headers from responses: an S3-compatible server without conditional
     writes or stored checksums, which SeaweedFS and AWS both are not.
     """
 
-    def __init__(self, upstream_port: int, *, reject_conditional: bool, strip_checksums: bool) -> None:
+    def __init__(self, upstream_port: int, *, reject_conditional: bool = False, strip_checksums: bool = False) -> None:
         import http.client
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -174,26 +154,42 @@ class LimitedS3Proxy:
                         connection.putheader(name, value)
                     connection.endheaders(body)
                     response = connection.getresponse()
-                    data = response.read()
+                    length = response.getheader("Content-Length")
+                    data = response.read() if length is None else b""
+                    self.send_response(response.status)
+                    for name, value in response.getheaders():
+                        lowered = name.lower()
+                        if lowered in ("transfer-encoding", "connection"):
+                            continue
+                        if strip_checksums and lowered.startswith("x-amz-checksum-"):
+                            continue
+                        self.send_header(name, value)
+                    if length is None:
+                        self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.stream(response, data)
                 finally:
                     connection.close()
-                self.send_response(response.status)
-                for name, value in response.getheaders():
-                    lowered = name.lower()
-                    if lowered in ("transfer-encoding", "connection"):
-                        continue
-                    if strip_checksums and lowered.startswith("x-amz-checksum-"):
-                        continue
-                    self.send_header(name, value)
-                if response.getheader("Content-Length") is None:
-                    self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+
+            def stream(self, response: Any, data: bytes) -> None:
+                # Body bytes go out as they arrive and are counted once written to the client's
+                # connection, so a test can see how little of an object a client took before hanging up.
+                chunks = iter([data]) if data else iter(lambda: response.read(64 * 1024), b"")
+                try:
+                    for chunk in chunks:
+                        self.wfile.write(chunk)
+                        with proxy.lock:
+                            proxy.delivered[self.path.split("?")[0]] = (
+                                proxy.delivered.get(self.path.split("?")[0], 0) + len(chunk))
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
 
             do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = relay
 
         self.rejected = 0
+        self.delivered: dict[str, int] = {}  # request path → response body bytes the client took
+        self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -158,3 +158,34 @@ def test_concurrent_builds_merge_artifacts_json(built_example: Path, project: Pa
     recorded = json.loads((project / "dist/artifacts.json").read_text())["artifacts"]
     assert {f"{a['name']}-{a['arch']}.zip" for a in recorded} == EXPECTED
     assert zips(project) == zips(built_example)
+
+
+def test_a_first_build_with_empty_module_and_build_caches_succeeds(built_example: Path, tmp_path: Path) -> None:
+    # A fresh CI runner: nothing downloaded yet. go list prints `go: downloading ...` on stderr
+    # while its JSON goes to stdout; the two must not mix.
+    project = copy_example(tmp_path / "shop")
+    modules, cache = tmp_path / "gomodcache", tmp_path / "gocache"
+    env = {**os.environ, "GOMODCACHE": str(modules), "GOCACHE": str(cache), "GOFLAGS": "-modcacherw"}
+    env.pop("GOPROXY", None)  # Go's default: the public module proxy
+    proc = gobuild("build", "-C", str(project), "--only", "payments", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "GOFLAGS" not in proc.stderr  # -modcacherw is kept, not warned about
+    assert (modules / "cache/download/github.com/aws/aws-lambda-go").is_dir()  # it really downloaded
+    assert zips(project) == {"payments-arm64.zip": zips(built_example)["payments-arm64.zip"]}
+
+
+def test_dangling_go_symlinks_and_editor_lock_files(project: Path) -> None:
+    # What Emacs leaves beside an edited file, in a package folder and at the module root.
+    os.symlink("user@host.4242:1700000000", project / "cmd/orders-lambda/.#main.go")
+    os.symlink("user@host.4242:1700000000", project / ".#go.mod")
+    os.symlink("nowhere.go", project / "internal/shop/.#shop.go")
+    before = zips(project)
+    proc = gobuild("build", "-C", str(project))
+    assert proc.returncode == 0, proc.stderr
+    assert zips(project) == before
+    # A dangling symlink that Go itself would compile: that function fails with Go's message.
+    os.symlink("gone.go", project / "cmd/payments-lambda/extra.go")
+    proc = gobuild("build", "-C", str(project))
+    assert proc.returncode == 1
+    assert "FAIL payments/arm64" in proc.stderr and "extra.go" in proc.stderr
+    assert "Traceback" not in proc.stderr and "4 up to date" in proc.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,8 @@ def test_a_corrupt_cache_object_is_reported_and_rebuilt(
     assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
     assert document["counts"]["built"] == 1 and document["counts"]["from_cache"] == 0
-    assert any("does not match" in w for w in document["warnings"])
+    assert any("its bytes do not match its recorded sha256; ignoring it and rebuilding" in w
+               for w in document["warnings"])
     assert zips(second)["payments-arm64.zip"] == zips(first)["payments-arm64.zip"]
 
 
@@ -97,3 +99,33 @@ def test_bad_shard_is_refused(tmp_path: Path, value: str) -> None:
     proc = gobuild("build", "-C", str(project), "--shard", value)
     assert proc.returncode == 2 and "--shard" in proc.stderr
     assert not (project / "dist").exists()
+
+
+@pytest.mark.parametrize("kind", ["parent", "absolute", "symlink"])
+def test_merge_refuses_a_path_outside_its_folder_and_copies_nothing(
+        built_example: Path, tmp_path: Path, kind: str) -> None:
+    shard = tmp_path / "shards" / "one" / "dist"
+    shutil.copytree(built_example / "dist", shard)
+    zip_bytes = (shard / "payments-arm64.zip").read_bytes()
+    outside = tmp_path / "escaped"
+    outside.mkdir()
+    (outside / "payments.zip").write_bytes(zip_bytes)  # present, so only the path check can stop it
+    path = {"parent": "../../escaped/payments.zip", "absolute": str(outside / "payments.zip"),
+            "symlink": "link/payments.zip"}[kind]
+    if kind == "symlink":
+        (shard / "link").symlink_to(outside)
+    document = json.loads((shard / "artifacts.json").read_text())
+    for artifact in document["artifacts"]:
+        if artifact["name"] == "payments":
+            artifact["path"] = path
+    (shard / "artifacts.json").write_text(json.dumps(document))
+
+    final = copy_example(tmp_path / "publisher" / "shop")
+    proc = gobuild("merge", "-C", str(final), str(shard / "artifacts.json"))
+    assert proc.returncode == 2, proc.stderr
+    (line,) = [x for x in proc.stderr.splitlines() if x.startswith("error:")]
+    assert line.startswith(f"error: {shard / 'artifacts.json'}: payments/arm64 has path {path!r}, which ")
+    assert "Traceback" not in proc.stderr
+    assert not (final / "dist").exists() or not list((final / "dist").iterdir())  # nothing copied, no index
+    assert not (tmp_path / "publisher" / "escaped").exists()
+    assert sorted(p.name for p in outside.iterdir()) == ["payments.zip"]

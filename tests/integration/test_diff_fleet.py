@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from gobuild.locals3 import AWS_VARIABLES_TO_DROP
 from tests.integration.fixtures_build import copy_example, gobuild
-from tests.integration.fixtures_s3 import s3server
 
 PAYMENTS = "cmd/payments-lambda/main.go"
 
@@ -69,7 +69,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, s3_server: Any) -> Fleet:
 def no_aws_env(tmp_path: Path) -> dict[str, str]:
     """No credentials anywhere the standard chain looks, and no instance metadata."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    for name in s3server.AWS_VARIABLES_TO_DROP:
+    for name in AWS_VARIABLES_TO_DROP:
         env.pop(name, None)
     env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
                AWS_EC2_METADATA_DISABLED="true")

@@ -136,3 +136,31 @@ def test_a_compile_error_after_a_change_is_reported(project: Path, go_log) -> No
     assert "payments/arm64" in proc.stderr and "cmd/payments-lambda/main.go" in proc.stderr
     assert not (project / "dist/payments-arm64.zip").exists()
     assert "4 up to date" in proc.stderr
+
+
+def every_stat(project: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file and folder of the project: mtime, size and inode (any write changes one)."""
+    return {str(p.relative_to(project)): (p.stat().st_mtime_ns, p.stat().st_size, p.stat().st_ino)
+            for p in [project, *project.rglob("*")]}
+
+
+FLAGS = [[], ["--json"], ["--verify"], ["--only", "orders"], ["--json", "--only", "payments", "--verify"],
+         ["-q"], ["--arch", "arm64"], ["-j", "1"]]
+
+
+def test_a_build_that_changes_nothing_writes_nothing_whatever_its_flags(project: Path) -> None:
+    env = {**os.environ, "GOBUILD_NOOP": "0"}  # every run takes the full path, not the no-op shortcut
+    build(project, env)
+    # The first run of each selection may record it for the no-op shortcut, and nothing else.
+    for flags in FLAGS:
+        before = every_stat(project)
+        proc = gobuild("build", "-C", str(project), *flags, env=env)
+        assert proc.returncode == 0, proc.stderr
+        changed = {k for k in before.keys() | every_stat(project).keys() if before.get(k) != every_stat(project).get(k)}
+        assert changed <= {"dist/.gobuild", "dist/.gobuild/noop.json"}, (flags, changed)
+    # From then on: nothing at all, artifacts.json, state, record and log included.
+    for flags in FLAGS:
+        before = every_stat(project)
+        proc = gobuild("build", "-C", str(project), *flags, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert every_stat(project) == before, flags

@@ -139,8 +139,13 @@ def test_a_timeout_as_under_rie(
         timeout_seconds=1,
     )
     # RIE answers in plain text, Lambda (and gobuild) with an error document; the words are the same.
-    assert (status, body) == (200, b"Task timed out after 1.00 seconds")
-    assert mine[0]["error"]["errorMessage"].endswith(body.decode())
+    # On a loaded machine RIE's timer can lose the race with the handler, whose context ends at the
+    # same deadline, and RIE then passes on its "context deadline exceeded"; gobuild never does.
+    timed_out = b"Task timed out after 1.00 seconds"
+    deadline_error = b'{"errorMessage":"context deadline exceeded","errorType":"deadlineExceededError"}'
+    assert status == 200 and body in (timed_out, deadline_error), body
+    assert mine[0]["error"]["errorType"] == "Sandbox.Timedout"
+    assert mine[0]["error"]["errorMessage"].endswith(timed_out.decode())
     assert (
         mine[1]["response"]
         == normalized(after[1])

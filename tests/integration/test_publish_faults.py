@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from gobuild.build import package
 from gobuild.build.artifacts import load as load_artifacts_file
+from gobuild.locals3 import free_ports
 from gobuild.publish.model import PublishOptions
 from gobuild.publish.upload import publish
 from gobuild.report import RecordingReporter
@@ -26,7 +28,6 @@ from tests.integration.fixtures_s3 import (
     LimitedS3Proxy,
     bucket_contents,
     marked_credentials,
-    s3server,
     sha256_hex,
 )
 
@@ -44,7 +45,7 @@ def assert_nothing_recorded(project: Path) -> None:
 
 
 def closed_port() -> int:
-    return int(s3server.free_ports(1)[0])
+    return int(free_ports(1)[0])
 
 
 # --- the server, the bucket or the credentials are unusable: one line, exit 1, nothing recorded
@@ -119,7 +120,20 @@ def test_no_credentials_and_unknown_profile(
         "nosuchprofile",
     )
     assert proc.returncode == 2
-    assert error_lines(proc) == ["error: AWS profile 'nosuchprofile' not found"]
+    assert error_lines(proc) == ["error: AWS profile 'nosuchprofile' (from --profile) not found"]
+    assert "hint: name a profile from ~/.aws/config or ~/.aws/credentials, or fix --profile" in proc.stderr
+
+    # From the environment (the message used to say "AWS profile None"), and from the manifest.
+    endpoint = ("--bucket", bucket, "--endpoint-url", s3_server.endpoint_url)
+    proc = run_publish(project, {**s3_env, "AWS_PROFILE": "nosuch"}, *endpoint)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert error_lines(proc) == ["error: AWS profile 'nosuch' (from AWS_PROFILE) not found"]
+    assert "or unset AWS_PROFILE" in proc.stderr
+    manifest = project / "gobuild.toml"
+    manifest.write_text(manifest.read_text() + '\n[publish]\nprofile = "ci"\n')
+    proc = run_publish(project, s3_env, *endpoint)
+    assert proc.returncode == 2
+    assert error_lines(proc) == ["error: AWS profile 'ci' (from [publish] profile in gobuild.toml) not found"]
     assert_nothing_recorded(project)
 
 
@@ -250,6 +264,58 @@ def test_bytes_changed_behind_s3_are_detected_by_hashing(
     assert f"s3://{bucket}/{key} already exists with different content (its bytes hash to" in reason
 
 
+def test_forged_object_with_gobuilds_metadata_is_a_conflict(
+    project: Path, s3_server: Any, bucket: str, s3_env: dict[str, str]
+) -> None:
+    key, artifact = _expected_key(project, "orders", "arm64")
+    # Same size, the `sha256` metadata gobuild itself writes, and other bytes.
+    forged = b"\0" * artifact["size"]
+    metadata = {"function": "orders", "arch": "arm64", "go-version": "go1.26.8", "gobuild-version": "0.1.0",
+                "sha256": artifact["sha256"]}
+    s3_server.client().put_object(Bucket=bucket, Key=key, Body=forged, Metadata=metadata)
+    proc = run_publish(project, s3_env, "--bucket", bucket, "--endpoint-url", s3_server.endpoint_url, "--json")
+    assert proc.returncode == 1
+    failures = json.loads(proc.stdout)["failures"]
+    assert [(f["name"], f["arch"], f["stage"]) for f in failures] == [("orders", "arm64", "conflict")]
+    assert failures[0]["reason"] == (
+        f"s3://{bucket}/{key} already exists with different content (its bytes hash to "
+        f"{sha256_hex(forged)[:12]}…, this zip {artifact['sha256'][:12]}…); it is never overwritten")
+    assert bucket_contents(s3_server, bucket)[key] == forged  # never overwritten
+    recorded = json.loads((project / "dist" / "published.json").read_text())["artifacts"]
+    assert ("orders", "arm64") not in {(e["name"], e["arch"]) for e in recorded}
+    assert len(recorded) == 4
+
+
+def test_what_seaweedfs_does_with_sha256_checksums(s3_server: Any, bucket: str) -> None:
+    """The server behaviour gobuild.publish.upload.require_same relies on, pinned."""
+    client = s3_server.client()
+    data = b"zip bytes" * 1000
+    checksum = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    client.put_object(Bucket=bucket, Key="with", Body=data, ChecksumSHA256=checksum)
+    client.put_object(Bucket=bucket, Key="without", Body=data, Metadata={"sha256": sha256_hex(data)})
+
+    def stored(key: str, **mode: str) -> tuple[str | None, str | None]:
+        head = client.head_object(Bucket=bucket, Key=key, **mode).get("ChecksumSHA256")
+        get = client.get_object(Bucket=bucket, Key=key, **mode)
+        get["Body"].read()
+        return head, get.get("ChecksumSHA256")
+
+    # Put with ChecksumSHA256: returned on HEAD and GET, but only when asked for (ChecksumMode).
+    assert stored("with", ChecksumMode="ENABLED") == (checksum, checksum)
+    assert stored("with") == (None, None)
+    # Put without one: none is computed, whatever the metadata says.
+    assert stored("without", ChecksumMode="ENABLED") == (None, None)
+    # A ChecksumSHA256 that the bytes do not match is refused, so a stored one is the bytes'.
+    with pytest.raises(ClientError) as refused:
+        client.put_object(Bucket=bucket, Key="forged", Body=b"\0" * len(data), ChecksumSHA256=checksum)
+    assert refused.value.response["Error"]["Code"] == "BadDigest"
+    # Rewriting through the filer drops the old checksum rather than keeping a stale one.
+    request = urllib.request.Request(f"{s3_server.filer_url}/buckets/{bucket}/with", data=b"x" * 10, method="PUT")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status in (200, 201)
+    assert stored("with", ChecksumMode="ENABLED") == (None, None)
+
+
 # --- artifacts that must not be sent
 
 
@@ -317,30 +383,42 @@ def test_zip_lambda_would_not_run_is_refused(
 def test_missing_or_stale_artifacts_say_run_build_first(
     project: Path, bucket: str, s3_env: dict[str, str], s3_server: Any
 ) -> None:
+    endpoint = ("--bucket", bucket, "--endpoint-url", s3_server.endpoint_url)
     source = project / "cmd" / "payments-lambda" / "main.go"
+    # Freshness is by content: a newer file time alone is no change.
     later = (project / "dist" / "artifacts.json").stat().st_mtime + 10
     os.utime(source, (later, later))
-    proc = run_publish(project, s3_env, "--bucket", bucket)
+    dry_run = run_publish(project, s3_env, *endpoint, "--dry-run")
+    assert dry_run.returncode == 0, dry_run.stderr
+
+    original = source.read_text()
+    source.write_text(original + "\n// edited after the build\n")
+    proc = run_publish(project, s3_env, *endpoint)
     assert proc.returncode == 1
-    assert f"{source} is newer than artifacts.json" in error_lines(proc)[0]
+    # (A copied project has no build state of its own to name the file from: go list decides.)
+    assert error_lines(proc) == [
+        f"error: {project / 'dist' / 'artifacts.json'}: payments/arm64 was built from other sources than the "
+        "project holds now"
+    ]
     assert "hint: run `gobuild build` first" in proc.stderr
+    source.write_text(original)
 
     # The manifest counts by content: a [publish] edit needs no rebuild, a build setting does.
-    os.utime(source, (later - 20, later - 20))
     manifest = project / "gobuild.toml"
     manifest.write_text(manifest.read_text() + '\n[publish]\nprefix = "lambda/"\n')
-    dry_run = run_publish(project, s3_env, "--bucket", bucket, "--dry-run", "--endpoint-url", s3_server.endpoint_url)
+    dry_run = run_publish(project, s3_env, *endpoint, "--dry-run")
     assert dry_run.returncode == 0, dry_run.stderr
     manifest.write_text(manifest.read_text().replace('ldflags = "-s -w"', 'ldflags = "-s"'))
-    proc = run_publish(project, s3_env, "--bucket", bucket)
+    proc = run_publish(project, s3_env, *endpoint)
     assert proc.returncode == 1
     assert "was built with other settings than gobuild.toml gives now" in error_lines(proc)[0]
 
     (project / "dist" / "artifacts.json").unlink()
-    proc = run_publish(project, s3_env, "--bucket", bucket)
+    proc = run_publish(project, s3_env, *endpoint)
     assert proc.returncode == 1
     assert error_lines(proc)[0].endswith("artifacts.json: no artifacts yet")
     assert "hint: run `gobuild build` first" in proc.stderr
+    assert bucket_contents(s3_server, bucket) == {}
 
 
 # --- secrets
@@ -411,11 +489,14 @@ def test_server_without_conditional_writes_or_checksums(project: Path, s3_server
         assert first.stderr.count(f"warning: {proxy.endpoint_url} does not support If-None-Match") == 1
         assert "2 uploaded, 0 already present" in first.stderr
 
-        # No checksum comes back now, so "already present" rests on gobuild's metadata and size.
+        # No checksum comes back now, so "already present" rests on downloading and hashing each
+        # object (never on gobuild's own metadata): one HeadBucket, then a HEAD and a GET per zip.
         second = run_publish(project, s3_env, *flags, "--json")
         assert second.returncode == 0, second.stderr
         assert {p["status"] for p in json.loads(second.stdout)["published"]} == {"present"}
         assert json.loads(second.stdout)["bytes_sent"] == 0
+        assert json.loads(second.stdout)["requests"] == 5
+        assert sorted(proxy.delivered.values()) == sorted(len(v) for v in bucket_contents(s3_server, bucket).values())
     stored = bucket_contents(s3_server, bucket)
     assert len(stored) == 2
     for key, data in stored.items():

@@ -102,5 +102,71 @@ def test_repack_refuses_a_lying_deflate64_entry_without_inflating_it(go1x_zip: P
     legacy.write_bytes(bomb)
     proc = gobuild("repack", str(legacy), "--all", "-o", str(tmp_path))
     assert proc.returncode == 1
-    assert "cannot read entry 'data.bin'" in proc.stderr and "zip bomb" in proc.stderr
+    assert "entry data.bin is corrupt" in proc.stderr and "zip bomb" in proc.stderr
     assert not list(tmp_path.glob("*-amd64.zip"))
+
+
+def old_zip(go1x_zip: Path, dest: Path, extra: dict[str, bytes]) -> Path:
+    """The go1.x zip's orders binary under other names, with extra files, written by zipfile."""
+    with zipfile.ZipFile(go1x_zip) as old:
+        binary = old.read("orders-lambda")
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in extra.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100755 if data[:4] == b"\x7fELF" or data[:2] == b"#!" else 0o100644) << 16
+            archive.writestr(info, binary if data == b"ELF" else data, zipfile.ZIP_DEFLATED)
+    return dest
+
+
+def error_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in proc.stderr.splitlines() if not line.startswith("hint:")]
+
+
+def test_repack_all_refuses_binaries_that_would_share_a_name(go1x_zip: Path, tmp_path: Path) -> None:
+    source = old_zip(go1x_zip, tmp_path / "two.zip", {"a/orders": b"ELF", "b/orders": b"ELF"})
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = gobuild("repack", str(source), "--all", "-o", str(out))
+    assert proc.returncode == 2 and "ok" not in proc.stderr
+    assert error_lines(proc) == [f"error: {source}: a/orders and b/orders would both be written to "
+                                 f"{out / 'orders-amd64.zip'}"]
+    assert list(out.iterdir()) == []
+
+
+def test_repack_refuses_to_write_a_zip_with_a_file_under_bootstrap(go1x_zip: Path, tmp_path: Path) -> None:
+    source = old_zip(go1x_zip, tmp_path / "conf.zip", {"orders-lambda": b"ELF", "bootstrap/config.json": b"{}"})
+    proc = gobuild("repack", str(source), "-o", str(tmp_path / "new.zip"))
+    assert proc.returncode == 1
+    assert error_lines(proc) == [f"error: {source}: orders-lambda: bootstrap is a file, and also a folder of "
+                                 "bootstrap/config.json: no unzipper can extract both"]
+    assert not (tmp_path / "new.zip").exists()
+
+
+def test_repack_of_a_binary_beside_a_script_bootstrap_is_one_clean_error(go1x_zip: Path, tmp_path: Path) -> None:
+    source = old_zip(go1x_zip, tmp_path / "wrapped.zip",
+                     {"orders-lambda": b"ELF", "bootstrap": b"#!/bin/sh\nexec ./orders-lambda\n"})
+    proc = gobuild("repack", str(source), "-o", str(tmp_path / "new.zip"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert error_lines(proc)[0].startswith(f"error: {source} already has a bootstrap that is not a Linux binary")
+
+
+def test_repack_of_more_entries_than_a_plain_zip_holds_is_one_clean_error(go1x_zip: Path, tmp_path: Path) -> None:
+    many = {f"static/{i:05}.txt": b"" for i in range(65_536)}
+    source = old_zip(go1x_zip, tmp_path / "many.zip", {"orders-lambda": b"ELF", **many})
+    proc = gobuild("repack", str(source), "-o", str(tmp_path / "new.zip"))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert error_lines(proc) == [f"error: {source}: orders-lambda: 65,537 entries: more than a zip without Zip64 "
+                                 "holds (65,535); a Lambda zip never needs that many"]
+
+
+def test_repack_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    proc = gobuild("repack", "/dev/zero", "-o", str(tmp_path / "new.zip"))
+    assert (proc.returncode, proc.stderr.splitlines()) == (2, ["error: /dev/zero is a character device, not a zip file"])
+
+
+def test_repacked_zips_have_nothing_for_verify_to_warn_about(go1x_zip: Path, tmp_path: Path) -> None:
+    assert gobuild("repack", str(go1x_zip), "--all", "-o", str(tmp_path)).returncode == 0
+    for path in sorted(tmp_path.glob("*.zip")):
+        proc = gobuild("verify", "--strict", "--arch", "amd64", "--json", str(path))
+        assert proc.returncode == 0, proc.stdout
+        assert json.loads(proc.stdout)["archives"][0]["warnings"] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,10 +12,14 @@ from typing import Any
 import pytest
 
 from gobuild.check.verify import AL2023_LOADERS
+from tests.conftest import TESTDATA
 from tests.integration.fixtures_gobinaries import (
     ARCHES,
     COMMANDS,
+    LAMBDA_FLAGS,
     OLD_LAMBDA_GO,
+    go_env,
+    run_go,
     run_gobuild,
     zip_bootstrap,
 )
@@ -91,7 +96,9 @@ def test_careless_build_gets_warnings_and_infos(
     assert exit_code == 0, document  # warnings only
     assert codes(document) == ["GB208", "GB211", "GB301", "GB304", "GB305", "GB306"]
     assert AL2023_LOADERS[host_arch] in finding(document, "GB211")["message"]
-    assert finding(document, "GB305")["severity"] == "warning"
+    assert finding(document, "GB211")["severity"] == "warning"
+    # CGO_ENABLED=1 is a fact: GB211, GB213 and GB214 judge what the C code needs.
+    assert finding(document, "GB305")["severity"] == "info"
     strict_exit, strict_document = verify_json("--strict", str(path))
     assert strict_exit == 1 and strict_document["ok"] is False
 
@@ -143,8 +150,30 @@ BROKEN: dict[str, list[str]] = {
     "bomb-real": ["GB005", "GB208", "GB301"],
     "bomb-lying": ["GB002", "GB208", "GB301"],
     "bomb-deflate64": ["GB110", "GB002", "GB208", "GB301"],
+    "backslash": ["GB111", "GB208", "GB301"],
+    "nul-name": ["GB112", "GB208", "GB301"],
+    "dup-normalised": ["GB107", "GB208", "GB301"],
+    "file-under-file": ["GB113", "GB208", "GB301"],
+    "file-and-dir": ["GB113", "GB208", "GB301"],
+    "link-escape": ["GB114", "GB208", "GB301"],
+    "links-escape-together": ["GB114", "GB208", "GB301"],
+    "through-link": ["GB113", "GB208", "GB301"],
+    "link-loop": ["GB114", "GB114", "GB208", "GB301"],
+    "size-overstated": ["GB002"],
+    "size-understated": ["GB002", "GB205"],  # the ELF as declared ends before its section headers
+    "crc-mismatch": ["GB002"],
+    "deflate64-overstated": ["GB110", "GB002"],
+    "name-mismatch": ["GB002"],
+    "overlap": ["GB002", "GB208", "GB301"],
+    "zip64": ["GB006", "GB208", "GB301"],
+    "version-45": ["GB115", "GB208", "GB301"],
+    "descriptor-stored": ["GB116", "GB208", "GB301"],
+    "descriptor-deflated": ["GB208", "GB301"],
+    "unreadable-config": ["GB117", "GB208", "GB301"],
+    "placeholder": ["GB007"],
 }
-PASSING = {"good", "good-stored", "symlink", "script", "dynamic"}
+PASSING = {"good", "good-stored", "symlink", "script", "dynamic", "zip64", "version-45", "descriptor-stored",
+           "descriptor-deflated", "unreadable-config"}
 
 
 def test_every_broken_case_is_checked(real_broken_zips: dict[str, Path]) -> None:
@@ -213,3 +242,130 @@ def test_usage_errors_exit_two(tmp_path: Path, real_broken_zips: dict[str, Path]
     assert run_gobuild("verify", str(tmp_path / "missing.zip")).returncode == 2
     assert run_gobuild("verify", "--arch", "x86", str(real_broken_zips["good"])).returncode == 2
     assert run_gobuild("verify").returncode == 2
+
+
+def test_every_arch_spelling_is_accepted(real_broken_zips: dict[str, Path]) -> None:
+    good = str(real_broken_zips["good"])
+    assert run_gobuild("verify", "--arch", "aarch64", good).returncode == 0
+    exit_code, document = verify_json("--arch", "x86_64", good)
+    assert exit_code == 1 and "the function is amd64" in finding(document, "GB207")["message"]
+
+
+@pytest.mark.parametrize("kind", ["character device", "FIFO", "directory"])
+def test_what_is_not_a_regular_file_is_refused_unread(tmp_path: Path, kind: str) -> None:
+    """/dev/zero would be read forever and a FIFO waited on: one line, exit 2, nothing read."""
+    if kind == "FIFO":
+        path = tmp_path / "pipe.zip"
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero") if kind == "character device" else tmp_path
+    proc = run_gobuild("verify", str(path))
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.splitlines() == [f"error: {path} is a {kind}{' (named pipe)' if kind == 'FIFO' else ''}, "
+                                        "not a zip file"]
+    missing = run_gobuild("verify", str(tmp_path / "missing.zip"))
+    assert (missing.returncode, missing.stderr.splitlines()) == (2, [f"error: {tmp_path / 'missing.zip'}: no such file"])
+
+
+# ─── CPU levels and dynamic needs, on binaries built here ──────────────────────────────
+
+
+def build_orders(tmp_path: Path, **env: str) -> Path:
+    """orders-lambda built as gobuild builds it, with extra Go environment (GOAMD64, GOARM64)."""
+    out = tmp_path / "bootstrap"
+    run_go(["build", *LAMBDA_FLAGS, "-o", str(out), "./cmd/orders-lambda"], cwd=TESTDATA, env=go_env(**env))
+    return zip_bootstrap(out, tmp_path / "orders.zip")
+
+
+def test_goamd64_v3_is_a_warning_with_the_fix(tmp_path: Path) -> None:
+    path = build_orders(tmp_path, GOARCH="amd64", GOAMD64="v3")
+    exit_code, document = verify_json("--arch", "amd64", str(path))
+    assert exit_code == 0
+    warning = finding(document, "GB307")
+    assert warning["severity"] == "warning" and "GOAMD64=v3" in warning["message"]
+    assert "AVX2" in warning["message"] and "GOAMD64=v1" in warning["fix"]
+    assert verify_json("--arch", "amd64", "--strict", str(path))[0] == 1
+
+
+@pytest.mark.parametrize("level", ["v8.3", "v9.0"])
+def test_goarm64_above_graviton2_is_an_error_with_the_fix(tmp_path: Path, level: str) -> None:
+    path = build_orders(tmp_path, GOARCH="arm64", GOARM64=level)
+    exit_code, document = verify_json("--arch", "arm64", str(path))
+    assert exit_code == 1
+    error = finding(document, "GB308")
+    assert f"GOARM64={level}" in error["message"] and "Graviton2" in error["message"]
+    assert "GOARM64=v8.0" in error["fix"]
+
+
+def test_goarm64_at_graviton2s_level_passes(tmp_path: Path) -> None:
+    path = build_orders(tmp_path, GOARCH="arm64", GOARM64="v8.2,lse,crypto")
+    exit_code, document = verify_json("--arch", "arm64", "--strict", str(path))
+    assert exit_code == 0 and codes(document) == ["GB208", "GB301"]
+
+
+ARC4RANDOM_C = '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { printf("%u\\n", arc4random()); return 0; }\n'
+ARC4RANDOM_GO = """package main
+
+// #include <stdlib.h>
+import "C"
+
+import "fmt"
+
+func main() { fmt.Println(uint32(C.arc4random())) }
+"""
+
+
+def compile_c(tmp_path: Path, source: str, *, compiler: str = "gcc", suffix: str = "c") -> Path:
+    """A program compiled by the host's C compiler (Debian 12: glibc 2.36)."""
+    tool = shutil.which(compiler)
+    assert tool is not None, f"{compiler} is required (apt-get install {compiler})"
+    (tmp_path / f"main.{suffix}").write_text(source)
+    subprocess.run([tool, "-O2", "-o", str(tmp_path / "bootstrap"), str(tmp_path / f"main.{suffix}")],
+                   check=True, capture_output=True, timeout=120)
+    return zip_bootstrap(tmp_path / "bootstrap", tmp_path / "c.zip")
+
+
+def glibc_refusal(document: dict[str, Any]) -> dict[str, Any]:
+    error = finding(document, "GB213")
+    assert "needs GLIBC_2.36 (from libc.so.6), but Amazon Linux 2023 has glibc 2.34" in error["message"]
+    assert "version `GLIBC_2.36' not found" in error["message"]
+    assert "CGO_ENABLED=0" in error["fix"] and "glibc 2.34" in error["fix"]
+    return error
+
+
+def test_a_c_program_needing_glibc_236_is_refused(tmp_path: Path, host_arch: str) -> None:
+    path = compile_c(tmp_path, ARC4RANDOM_C)
+    exit_code, document = verify_json("--arch", host_arch, str(path))
+    assert exit_code == 1
+    glibc_refusal(document)
+    assert "needs libc.so.6 (symbol versions up to GLIBC_2.36)" in finding(document, "GB211")["message"]
+
+
+def test_a_cgo_binary_needing_glibc_236_is_refused(tmp_path: Path, host_arch: str) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/random\n\ngo 1.21\n")
+    (tmp_path / "main.go").write_text(ARC4RANDOM_GO)
+    run_go(["build", "-trimpath", "-o", "bootstrap", "."], cwd=tmp_path,
+           env=go_env(CGO_ENABLED="1", GOARCH=host_arch))
+    exit_code, document = verify_json("--arch", host_arch, str(zip_bootstrap(tmp_path / "bootstrap", tmp_path / "g.zip")))
+    assert exit_code == 1
+    glibc_refusal(document)
+    assert finding(document, "GB305")["severity"] == "info"
+
+
+def test_a_library_provided_al2023_lacks_is_named(tmp_path: Path, host_arch: str) -> None:
+    path = compile_c(tmp_path, "#include <iostream>\nint main() { std::cout << 1 << std::endl; }\n",
+                     compiler="g++", suffix="cc")
+    exit_code, document = verify_json("--arch", host_arch, str(path))
+    assert exit_code == 1
+    error = finding(document, "GB214")
+    assert "needs the shared library libstdc++.so.6, which provided.al2023 does not have" in error["message"]
+    assert "lib/" in error["fix"]
+
+
+def test_a_cgo_binary_within_glibc_234_passes_the_glibc_and_library_checks(
+    tmp_path: Path, sloppy_binary: Path, host_arch: str
+) -> None:
+    exit_code, document = verify_json("--arch", host_arch, str(zip_bootstrap(sloppy_binary, tmp_path / "s.zip")))
+    assert exit_code == 0
+    assert not {"GB213", "GB214"} & set(codes(document))
+    assert "needs libc.so.6 (symbol versions up to GLIBC_2.34)" in finding(document, "GB211")["message"]

@@ -1,4 +1,4 @@
-"""gobuild.toml.example documents every key, and it loads."""
+"""The manifest reference the package ships (`gobuild init --example`) documents every key, and it loads."""
 
 from __future__ import annotations
 
@@ -6,19 +6,18 @@ import shutil
 import sys
 from pathlib import Path
 
+from gobuild import example_manifest
 from gobuild.manifest import CACHE_KEYS, FUNCTION_KEYS, PUBLISH_KEYS, TOP_KEYS, parse_manifest
-from tests.conftest import REPO, TESTDATA
+from tests.conftest import TESTDATA
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:
     import tomli as tomllib
 
-EXAMPLE = REPO / "gobuild.toml.example"
-
 
 def test_example_names_every_key() -> None:
-    data = tomllib.loads(EXAMPLE.read_text())
+    data = tomllib.loads(example_manifest())
     assert set(data) == set(TOP_KEYS)
     assert set(data["defaults"]) | {"name", "package"} == set(FUNCTION_KEYS)
     assert set(data["publish"]) == set(PUBLISH_KEYS)
@@ -26,7 +25,7 @@ def test_example_names_every_key() -> None:
 
 
 def test_every_key_has_a_comment() -> None:
-    for line in EXAMPLE.read_text().splitlines():
+    for line in example_manifest().splitlines():
         if "=" in line and not line.lstrip().startswith("#"):
             assert "#" in line, f"no comment on: {line}"
 
@@ -36,7 +35,7 @@ def test_example_loads_next_to_a_module(tmp_path: Path) -> None:
     shutil.copytree(TESTDATA / "cmd" / "orders-lambda", tmp_path / "cmd" / "orders-lambda")
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "orders.json").write_text("{}")
-    manifest = parse_manifest(EXAMPLE.read_text(), path=tmp_path / "gobuild.toml")
+    manifest = parse_manifest(example_manifest(), path=tmp_path / "gobuild.toml")
     (orders,) = manifest.functions
     assert orders.architectures == ("amd64", "arm64")
     assert orders.include[0].target == "config.json"

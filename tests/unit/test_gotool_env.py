@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,24 @@ def test_manifest_env_cannot_override_goos_goarch_or_cgo(arch: str) -> None:
 def test_install_location_passes_through_unrecorded() -> None:
     env, ignored = clean_env({**USER, "GOBIN": "/ci/bin"})
     assert ignored == () and env["GOBIN"] == "/ci/bin"
+
+
+def test_modcacherw_is_kept_from_goflags_and_the_rest_recorded() -> None:
+    env, ignored = clean_env({**USER, "GOFLAGS": "-modcacherw"})
+    assert ignored == () and env["GOFLAGS"] == "-modcacherw"
+    env, ignored = clean_env({**USER, "GOFLAGS": "-modcacherw -tags=debug"})
+    assert ignored == ("GOFLAGS",) and env["GOFLAGS"] == "-modcacherw"
+
+
+def test_only_the_projects_go_work_is_used() -> None:
+    tool = go_tool({**USER, "GOWORK": "/home/dev/go.work"})
+    assert tool.env_for(settings("arm64", ()))["GOWORK"] == "off"
+    workspace = replace(settings("arm64", ()), workfile=Path("/src/go.work"))
+    assert tool.env_for(workspace)["GOWORK"] == "/src/go.work"
+    assert workspace.as_record()["gowork"] == "../go.work"
+    assert "gowork" not in settings("arm64", ()).as_record()  # records without one keep their value
+
+
+def test_go_work_folders_go_with_the_builds_scratch_folder() -> None:
+    tool = replace(go_tool(USER), tmpdir="/src/shop/dist/.gobuild-scratch-x/gotmp")
+    assert tool.env_for(settings("amd64", ()))["GOTMPDIR"] == "/src/shop/dist/.gobuild-scratch-x/gotmp"

@@ -26,7 +26,7 @@ from gobuild.lambda_facts import MAX_EVENT_BYTES
 from gobuild.report import RecordingReporter
 
 
-def no_stdin() -> bytes:
+def no_stdin(limit: int) -> bytes:
     raise AssertionError("stdin must not be read")
 
 
@@ -37,7 +37,7 @@ def test_no_event_sends_an_empty_object(tmp_path: Path) -> None:
 def test_inline_json_file_and_stdin_keep_their_order(tmp_path: Path) -> None:
     (tmp_path / "event.json").write_text('{"item": "from file"}\n')
     payloads = parse_events(
-        ['{"item": "inline"}', "event.json", "-", "42"], read_stdin=lambda: b' ["stdin"] ', cwd=tmp_path
+        ['{"item": "inline"}', "event.json", "-", "42"], read_stdin=lambda limit: b' ["stdin"] ', cwd=tmp_path
     )
     assert payloads == (b'{"item": "inline"}', b'{"item": "from file"}', b'["stdin"]', b"42")
 
@@ -70,13 +70,28 @@ def test_invalid_json_in_a_file_names_the_file_and_line(tmp_path: Path) -> None:
 
 def test_stdin_is_read_once(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="only once"):
-        parse_events(["-", "-"], read_stdin=lambda: b"{}", cwd=tmp_path)
+        parse_events(["-", "-"], read_stdin=lambda limit: b"{}", cwd=tmp_path)
 
 
 def test_events_over_six_megabytes_are_refused(tmp_path: Path) -> None:
     big = json.dumps("x" * MAX_EVENT_BYTES)
     with pytest.raises(UsageError, match="6291456-byte limit"):
         parse_events([big], read_stdin=no_stdin, cwd=tmp_path)
+
+
+def test_an_endless_event_is_read_only_one_byte_past_the_limit(tmp_path: Path) -> None:
+    asked: list[int] = []
+
+    def endless_stdin(limit: int) -> bytes:
+        asked.append(limit)
+        return b"[" * limit  # as much as asked for: /dev/zero or `yes` behind the pipe
+
+    with pytest.raises(UsageError, match=r"^--event - \(standard input\): over the 6291456-byte limit"):
+        parse_events(["-"], read_stdin=endless_stdin, cwd=tmp_path)
+    assert asked == [MAX_EVENT_BYTES + 1]
+    (tmp_path / "huge.json").write_bytes(b" " * (MAX_EVENT_BYTES + 10))
+    with pytest.raises(UsageError, match=r"^--event huge\.json: over the 6291456-byte limit"):
+        parse_events(["huge.json"], read_stdin=no_stdin, cwd=tmp_path)
 
 
 def test_env_assignments_keep_the_last_value_and_allow_equals_signs() -> None:
@@ -154,6 +169,8 @@ def test_lambda_environment_has_what_lambda_sets_and_user_values_win(tmp_path: P
     assert env["AWS_LAMBDA_LOG_STREAM_NAME"] == "2026/01/02/[$LATEST]abc"
     assert env["TZ"] == "Europe/Paris" and env["X"] == "1"
     assert "HOME" not in env and "AWS_ACCESS_KEY_ID" not in env  # nothing leaks from the host
+    # Lambda has no instance metadata service: SDKs must not reach the host's for credentials.
+    assert env["AWS_EC2_METADATA_DISABLED"] == "true"
 
 
 def test_log_stream_and_trace_id_have_lambdas_shapes() -> None:
@@ -243,13 +260,14 @@ def test_bad_arch_is_a_usage_error(tmp_path: Path) -> None:
         resolve(root, "orders", arch="x86")
 
 
-def test_sources_newer_than_the_artifacts_give_a_warning(tmp_path: Path) -> None:
+def test_artifacts_that_may_not_match_the_manifest_give_a_warning(tmp_path: Path) -> None:
+    # Freshness is by content (gobuild.build.fresh); source edits are covered with real Go in
+    # tests/integration/test_fresh.py. Here the recorded settings differ from the manifest's.
     root = write_project(tmp_path, [("orders", "amd64")])
-    later = (root / "dist" / "artifacts.json").stat().st_mtime + 60
-    os.utime(root / "cmd" / "orders" / "main.go", (later, later))
     reporter = RecordingReporter()
     resolve(root, "orders", reporter=reporter)
-    assert any("main.go is newer than artifacts.json" in w for w in reporter.warnings())
+    assert reporter.warnings() == ["orders/amd64 was built with other settings than gobuild.toml gives now: "
+                                   "the zip may not match the sources (run `gobuild build`)"]
 
 
 def test_a_zip_path_is_taken_as_it_is(tmp_path: Path) -> None:

@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 
 from gobuild.errors import EXIT_ENVIRONMENT, ToolError
+from gobuild.invoke.chunked import BodyError, read_chunked
 from gobuild.invoke.inputs import InvokeTarget
+from gobuild.invoke.logtail import TAIL_CHARS, TAIL_LINES, LogTail, dropped_marker
 from gobuild.invoke.results import (
+    Cancelled,
     InvocationResult,
     ProcessExited,
     TimedOut,
@@ -26,7 +29,6 @@ from gobuild.invoke.results import (
 from gobuild.invoke.runtime_api import (
     ERROR_BODY_TRAILER,
     ERROR_TYPE_HEADER,
-    BodyError,
     InitFailed,
     Invocation,
     InvocationFailed,
@@ -34,7 +36,6 @@ from gobuild.invoke.runtime_api import (
     Responded,
     _response_event,
     error_document,
-    read_chunked,
 )
 from gobuild.invoke.taskroot import runner_command
 
@@ -77,12 +78,29 @@ def test_chunked_body_over_the_limit_is_read_to_its_end() -> None:
 
 
 def test_chunked_body_past_the_discard_limit_stops_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gobuild.invoke.runtime_api
+    import gobuild.invoke.chunked
 
-    monkeypatch.setattr(gobuild.invoke.runtime_api, "DISCARD_LIMIT", 8)
+    monkeypatch.setattr(gobuild.invoke.chunked, "DISCARD_LIMIT", 8)
     with pytest.raises(BodyError) as caught:
         read_chunked(io.BytesIO(b"6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n"), limit=5)
     assert caught.value.too_large and not caught.value.drained
+
+
+def test_a_huge_chunk_is_read_in_pieces_and_only_the_limit_kept() -> None:
+    size = 10 * 1024 * 1024
+
+    class Recording(io.BytesIO):
+        largest = 0
+
+        def read(self, n: int | None = -1, /) -> bytes:
+            Recording.largest = max(Recording.largest, n or 0)
+            return super().read(n)
+
+    stream = Recording(f"{size:x}\r\n".encode() + b"x" * size + b"\r\n0\r\n\r\n")
+    with pytest.raises(BodyError) as caught:
+        read_chunked(stream, limit=100)
+    assert caught.value.too_large and caught.value.drained
+    assert Recording.largest <= 1024 * 1024  # never the whole 10 MiB chunk at once
 
 
 def test_a_response_with_error_trailers_is_a_failure() -> None:
@@ -184,6 +202,45 @@ def test_anything_after_the_deadline_is_a_timeout(late: object) -> None:
 
 def test_silence_until_the_deadline_is_a_timeout() -> None:
     assert answer([]) == TimedOut()
+
+
+def test_an_interrupt_ends_either_wait() -> None:
+    assert ready([Cancelled()]) == Cancelled()
+    assert answer([NextRequested(at=0.0), Cancelled()]) == Cancelled()
+
+
+# ─── The log a result keeps ─────────────────────────────────────────────────────────────
+
+
+def test_a_short_log_is_kept_whole() -> None:
+    tail = LogTail(max_lines=3, max_chars=100)
+    for line in ("START", "hello", "END"):
+        tail.add(line)
+    assert tail.lines() == ("START", "hello", "END")
+
+
+def test_past_the_line_bound_the_oldest_go_and_a_marker_says_so() -> None:
+    tail = LogTail(max_lines=2, max_chars=100)
+    for number in range(5):
+        tail.add(f"line {number}")
+    first, *kept = tail.lines()
+    assert kept == ["line 3", "line 4"]
+    assert first.startswith("[gobuild] 3 earlier log lines (18 characters) not kept here: a result keeps the last ")
+
+
+def test_past_the_size_bound_the_oldest_go() -> None:
+    tail = LogTail(max_lines=100, max_chars=10)
+    for line in ("aaaa", "bbbb", "cccc"):
+        tail.add(line)
+    assert tail.lines()[1:] == ("bbbb", "cccc")
+    assert tail.lines()[0].startswith("[gobuild] 1 earlier log line (4 characters)")
+    tail.add("x" * 25)  # longer than the whole budget: cut to it
+    assert tail.lines()[1:] == ("x" * 10,)
+    assert (tail.dropped_lines, tail.dropped_chars) == (3, 12)
+
+
+def test_the_marker_names_the_documented_bounds() -> None:
+    assert f"the last {TAIL_LINES} lines and at most {TAIL_CHARS} characters" in dropped_marker(2, 5)
 
 
 # ─── Lambda's wording ───────────────────────────────────────────────────────────────────

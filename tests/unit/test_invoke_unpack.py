@@ -11,7 +11,7 @@ import pytest
 
 from gobuild.build.package import ZipEntry, write_zip
 from gobuild.errors import InvokeError
-from gobuild.invoke.taskroot import bootstrap_arch, entrypoint_problem, member_path, unpack_zip
+from gobuild.invoke.taskroot import bootstrap_arch, entrypoint_problem, unpack_zip
 
 
 def raw_zip(path: Path, entries: list[tuple[str, bytes, int | None]]) -> Path:
@@ -66,16 +66,9 @@ def test_dot_segments_are_harmless(tmp_path: Path, root: Path) -> None:
 
 @pytest.mark.parametrize("name", ["../evil", "a/../../evil", "/etc/evil", "a/../.."])
 def test_names_that_leave_the_root_are_refused(tmp_path: Path, root: Path, name: str) -> None:
-    with pytest.raises(InvokeError, match="is unsafe"):
+    with pytest.raises(InvokeError, match="points outside the archive root"):
         unpack_zip(raw_zip(tmp_path / "e.zip", [(name, b"x", 0o644)]), root)
     assert not (tmp_path / "evil").exists()
-
-
-def test_member_path_reasons() -> None:
-    assert member_path("a/b").parts == ("a", "b")
-    for name, reason in (("", "empty"), ("/x", "absolute"), ("../x", "leaves"), (".", "task root itself")):
-        with pytest.raises(ValueError, match=reason):
-            member_path(name)
 
 
 def test_links_inside_the_root_are_made_after_the_files(tmp_path: Path, root: Path) -> None:
@@ -89,13 +82,16 @@ def test_links_inside_the_root_are_made_after_the_files(tmp_path: Path, root: Pa
 
 @pytest.mark.parametrize("target", ["/etc/passwd", "../outside", "a/../../outside"])
 def test_links_out_of_the_root_are_refused(tmp_path: Path, root: Path, target: str) -> None:
-    with pytest.raises(InvokeError, match="points outside the task root"):
+    with pytest.raises(InvokeError, match=r"bootstrap is a symlink to .*, which is not a file in the archive"):
         unpack_zip(raw_zip(tmp_path / "o.zip", [link("bootstrap", target)]), root)
+    with pytest.raises(InvokeError, match=r"data is a symlink to .*, outside the archive"):
+        unpack_zip(raw_zip(tmp_path / "d.zip", [link("data", target)]), root)
+    assert list(root.iterdir()) == []
 
 
 def test_links_that_escape_together_are_refused(tmp_path: Path, root: Path) -> None:
     # Each looks inside on its own; "b" is the root, so "b/.." is its parent.
-    with pytest.raises(InvokeError, match="resolves outside the task root"):
+    with pytest.raises(InvokeError, match=r"a is a symlink to b/\.\., outside the archive"):
         unpack_zip(raw_zip(tmp_path / "c.zip", [link("b", "."), link("a", "b/..")]), root)
 
 
@@ -103,7 +99,7 @@ def test_nothing_is_written_through_a_link(tmp_path: Path, root: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     # "d" would be a link to a folder inside; "d/x" must not be created through it.
-    with pytest.raises(InvokeError, match="lies under symlink d"):
+    with pytest.raises(InvokeError, match="d/x lies under the symlink d"):
         unpack_zip(raw_zip(tmp_path / "t.zip", [link("d", "sub"), link("d/x", "y"), ("sub/f", b"", 0o644)]), root)
     assert not (root / "sub" / "x").exists()
 
@@ -111,12 +107,12 @@ def test_nothing_is_written_through_a_link(tmp_path: Path, root: Path) -> None:
 def test_duplicate_entries_are_refused(tmp_path: Path, root: Path) -> None:
     with pytest.warns(UserWarning, match="Duplicate name"):
         path = raw_zip(tmp_path / "dup.zip", [("bootstrap", b"1", 0o755), ("bootstrap", b"2", 0o755)])
-    with pytest.raises(InvokeError, match="'bootstrap' appears twice"):
+    with pytest.raises(InvokeError, match="entry bootstrap appears 2 times"):
         unpack_zip(path, root)
 
 
 def test_a_file_where_a_folder_must_go_is_an_error(tmp_path: Path, root: Path) -> None:
-    with pytest.raises(InvokeError, match="cannot write entry 'a/b'"):
+    with pytest.raises(InvokeError, match="a is a file, and also a folder of a/b"):
         unpack_zip(raw_zip(tmp_path / "fd.zip", [("a", b"", 0o644), ("a/b", b"", 0o644)]), root)
 
 
@@ -134,7 +130,7 @@ def test_an_unsupported_compression_method_is_named(tmp_path: Path, root: Path) 
     central = data.index(b"PK\x01\x02")
     data[central + 10 : central + 12] = (9).to_bytes(2, "little")
     (tmp_path / "m.zip").write_bytes(bytes(data))
-    with pytest.raises(InvokeError, match="'bootstrap' is compressed with Deflate64, which Lambda cannot unzip"):
+    with pytest.raises(InvokeError, match=r"entry bootstrap is compressed with Deflate64 \(method 9\); Lambda only"):
         unpack_zip(tmp_path / "m.zip", root)
 
 

@@ -15,8 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2] / "gobuild"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("gobuild.errors", "gobuild.lambda_facts", "gobuild.files", "gobuild.lines", "gobuild.report"),
-    ("gobuild.manifest", "gobuild.s3", "gobuild.check", "gobuild.noop"),
+    ("gobuild.errors", "gobuild.lambda_facts", "gobuild.files", "gobuild.lines", "gobuild.report",
+     "gobuild.gosource", "gobuild.zippaths", "gobuild.cgo"),
+    ("gobuild.manifest", "gobuild.tomlread", "gobuild.s3", "gobuild.check", "gobuild.noop"),
     ("gobuild.plan", "gobuild.discover"),
     ("gobuild.build",),
     ("gobuild.invoke", "gobuild.publish", "gobuild.migrate", "gobuild.repack", "gobuild.deploy", "gobuild.diff",

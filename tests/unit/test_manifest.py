@@ -159,11 +159,52 @@ REFUSED = {
     "CGO_ENABLED=1": (
         ORDERS + 'env = { CGO_ENABLED = "1" }\n',
         (
-            "gobuild.toml: function[1].env.CGO_ENABLED: CGO_ENABLED=1 is refused: a cgo binary links "
-            "against the build machine's C library, which provided.al2023 may not have, and cannot be "
-            "cross-compiled portably"
+            "gobuild.toml: function[1].env.CGO_ENABLED: CGO_ENABLED=1 is refused here: with the build "
+            "machine's C compiler a cgo binary needs that machine's C library, which provided.al2023 may not have"
         ),
-        "remove it (gobuild builds with CGO_ENABLED=0) or drop the cgo dependency",
+        "remove it and set `cgo = true` on the function: gobuild then compiles the C code with zig against "
+        "Amazon Linux 2023's glibc 2.34 (gobuild's cgo extra)",
+    ),
+    "CGO_ENABLED beside cgo = true": (
+        ORDERS + 'cgo = true\nenv = { CGO_ENABLED = "0" }\n',
+        "gobuild.toml: function[1].env.CGO_ENABLED: cannot be set with `cgo = true`",
+        "remove it: `cgo = true` builds with CGO_ENABLED=1",
+    ),
+    "CC in env": (
+        ORDERS + 'env = { CC = "gcc" }\n',
+        "gobuild.toml: function[1].env.CC: cannot be set: set by gobuild to zig for functions with `cgo = true`",
+        None,
+    ),
+    "CGO_CFLAGS in env": (
+        ORDERS + 'env = { CGO_CFLAGS = "-O3" }\n',
+        "gobuild.toml: function[1].env.CGO_CFLAGS: cannot be set: use `cgo_cflags` (added after Go's default -O2 -g)",
+        None,
+    ),
+    "cgo that is a string": (
+        ORDERS + 'cgo = "yes"\n',
+        "gobuild.toml: function[1].cgo: must be true or false, not a string",
+        None,
+    ),
+    "cgo_libc newer than AL2023": (
+        ORDERS + 'cgo = true\ncgo_libc = "2.36"\n',
+        "gobuild.toml: function[1].cgo_libc: glibc 2.36 is newer than provided.al2023's 2.34: the binary would "
+        "fail there with \"version `GLIBC_2.36' not found\"",
+        "use a glibc release from 2.17 to 2.34 (provided.al2023 has 2.34), or 'musl' for a static binary",
+    ),
+    "cgo_libc older than zig targets": (
+        '[defaults]\ncgo_libc = "2.12"\n' + ORDERS,
+        "gobuild.toml: defaults.cgo_libc: glibc 2.12 is older than zig can target on arm64 (2.17)",
+        "use a glibc release from 2.17 to 2.34 (provided.al2023 has 2.34), or 'musl' for a static binary",
+    ),
+    "cgo_libc that is no release": (
+        ORDERS + 'cgo = true\ncgo_libc = "glibc-2.34"\n',
+        "gobuild.toml: function[1].cgo_libc: 'glibc-2.34' is not a glibc release (such as '2.34') or 'musl'",
+        "use a glibc release from 2.17 to 2.34 (provided.al2023 has 2.34), or 'musl' for a static binary",
+    ),
+    "cgo_cflags without cgo": (
+        ORDERS + 'cgo_cflags = "-DX"\n',
+        "gobuild.toml: function[1].cgo_cflags: has no effect without `cgo = true`",
+        "add `cgo = true` to the function (or to [defaults]), or remove the key",
     ),
     "GOOS in env": (
         ORDERS + 'env = { GOOS = "darwin" }\n',
@@ -201,13 +242,13 @@ REFUSED = {
     ),
     "include target escaping the zip": (
         ORDERS + 'include = [{ source = "config/app.json", target = "../app.json" }]\n',
-        "gobuild.toml: function[1].include[1]: target '../app.json' must be a relative path inside the zip",
-        None,
+        "gobuild.toml: function[1].include[1]: target '../app.json' leaves the zip's root",
+        "use a relative path inside the zip",
     ),
     "include target that is absolute": (
         ORDERS + 'include = [{ source = "config/app.json", target = "/etc/app.json" }]\n',
-        "gobuild.toml: function[1].include[1]: target '/etc/app.json' must be a relative path inside the zip",
-        None,
+        "gobuild.toml: function[1].include[1]: target '/etc/app.json' is absolute",
+        "use a relative path inside the zip",
     ),
     "include target bootstrap": (
         ORDERS
@@ -332,7 +373,7 @@ def test_missing_manifest_suggests_init(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as caught:
         load_manifest(tmp_path / "gobuild.toml")
     assert caught.value.message == f"{tmp_path / 'gobuild.toml'}: no such manifest"
-    assert caught.value.hint == "run `gobuild init` to write one from ./cmd/..."
+    assert caught.value.hint == "run `gobuild init` to write one for the module's main packages"
     assert caught.value.exit_code == 2
 
 

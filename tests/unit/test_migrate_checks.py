@@ -96,8 +96,11 @@ def test_a_folder_of_one_program_per_file_is_an_error_note(tmp_path: Path) -> No
     [(_, line, level, message)] = notes(report)
     assert (line, level) == (6, "error")
     assert message == (
-        f"orders: not migrated: {tmp_path / 'functions'} holds 2 programs, one per file "
-        "(orders.go, payments.go); gobuild, like `go build ./...`, builds packages"
+        "orders: not migrated: ./functions/orders.go is one of 2 programs in ./functions, one per file "
+        "(orders.go, payments.go); gobuild builds a package, one per folder"
+    )
+    assert report.notices[0].replacement == (
+        "move ./functions/orders.go to ./functions/orders/main.go (a folder of its own), then run migrate again"
     )
 
 
@@ -253,7 +256,9 @@ def test_notes_are_the_same_before_and_after_write(tmp_path: Path) -> None:
 
     assert not second.changed
     assert [(n.level, n.message) for n in second.notices] == [(n.level, n.message) for n in first.notices]
-    assert [n.message.split(":")[1].strip().split(" ")[0] for n in first.notices] == ["its", "Metadata.BuildMethod"]
+    assert [n.message.split(":")[1].strip().split(" ")[0] for n in first.notices] == ["its"]
+    # The zip CodeUri leaves nothing for `sam build`: the BuildMethod went with the folder.
+    assert "BuildMethod" not in (tmp_path / "template.yaml").read_text()
 
 
 def test_the_diff_of_a_long_template_shows_only_the_changed_lines(tmp_path: Path) -> None:

@@ -98,7 +98,7 @@ def test_arch_goes_to_the_function_when_others_keep_their_runtime(tmp_path: Path
         (
             "Makefile",
             "\taws lambda create-function --runtime 'go1.x' --handler main",
-            "aws lambda create-function --runtime 'provided.al2023' --handler main",
+            "aws lambda create-function --runtime 'provided.al2023' --handler bootstrap",
         ),
         ("deploy.yml", "          runtime: go1.x", "runtime: provided.al2023"),
     ],

@@ -63,10 +63,14 @@ def packaged(template: dict[str, Any]) -> dict[str, Any]:
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Serverless::Function"
     ]
-    for properties in sections:
+    shared = "CodeUri" in sections[0]
+    for index, properties in enumerate(sections):
         code = properties.get("CodeUri")
         if isinstance(code, str) and not code.startswith("s3://"):
             properties["CodeUri"] = "s3://artifacts-bucket/packaged-code.zip"
+        elif index and code is None and not shared and "InlineCode" not in properties:
+            # No CodeUri means the template's folder, which `sam package` uploads too.
+            properties["CodeUri"] = "s3://artifacts-bucket/packaged-folder.zip"
     return template
 
 

@@ -120,3 +120,10 @@ def test_a_file_without_declarations_is_all_header() -> None:
 def test_a_record_that_cannot_be_written_costs_only_the_shortcut(tmp_path: Path) -> None:
     (tmp_path / ".gobuild").write_text("a file where the folder should be")
     assert not _record(tmp_path, "k", [], since=time.time())
+
+
+def test_a_manifest_that_is_a_fifo_or_device_goes_to_the_full_cli_unread(tmp_path: Path) -> None:
+    fifo = tmp_path / "gobuild.toml"
+    os.mkfifo(fifo)  # opening it for reading the usual way would wait for a writer forever
+    assert noop.check(["build", "-C", str(tmp_path)], {"PATH": "/bin"}) is None
+    assert noop.check(["build", "-m", "/dev/zero"], {"PATH": "/bin"}) is None

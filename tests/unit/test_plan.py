@@ -126,8 +126,9 @@ def test_targets_with_the_same_settings_share_one_group() -> None:
         {"trimpath": False},
         {"buildvcs": True},
         {"module_dir": Path("/src/other")},
+        {"workspace": Path("/src/go.work")},
     ],
-    ids=["tags", "ldflags", "env", "arch", "trimpath", "buildvcs", "module_dir"],
+    ids=["tags", "ldflags", "env", "arch", "trimpath", "buildvcs", "module_dir", "workspace"],
 )
 def test_a_different_setting_splits_the_group(difference: dict[str, Any]) -> None:
     fleet = manifest(function("orders"), function("payments"), function("inventory", **difference))

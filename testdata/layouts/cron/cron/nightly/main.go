@@ -1,0 +1,10 @@
+// Command nightly runs on a schedule.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func main() {
+	lambda.Start(func() (string, error) { return "nightly", nil })
+}

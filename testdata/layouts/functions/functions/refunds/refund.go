@@ -1,0 +1,3 @@
+package main
+
+func refund() string { return "refund" }

@@ -1,0 +1,10 @@
+// Command invoice bills.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func main() {
+	lambda.Start(func() (string, error) { return "invoice", nil })
+}

@@ -1,0 +1,10 @@
+// Command api belongs to the root module.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func main() {
+	lambda.Start(func() (string, error) { return "api", nil })
+}

@@ -1,0 +1,2 @@
+// Package shared is a library at the root.
+package shared

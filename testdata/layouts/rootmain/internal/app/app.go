@@ -1,0 +1,2 @@
+// Package app is the function's logic.
+package app

@@ -1,0 +1,10 @@
+// In an _-prefixed folder: never a function.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func main() {
+	lambda.Start(func() (string, error) { return "old", nil })
+}

@@ -1,0 +1,17 @@
+// Command list-items is one function of the catalog.
+package main
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func handle(ctx context.Context, event json.RawMessage) (string, error) {
+	return "ok", nil
+}
+
+func main() {
+	lambda.Start(handle)
+}

@@ -1,0 +1,5 @@
+module example.com/gatekeeper
+
+go 1.20
+
+require github.com/aws/aws-lambda-go v1.41.0

@@ -1,0 +1,17 @@
+// Command queue-reader is built to ./main by the Makefile.
+package main
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+func handle(ctx context.Context, event json.RawMessage) (string, error) {
+	return "ok", nil
+}
+
+func main() {
+	lambda.Start(handle)
+}

@@ -1,0 +1,7 @@
+variable "env" {
+  type = string
+}
+
+variable "artifacts_bucket" {
+  type = string
+}

@@ -1,0 +1,4 @@
+package db
+
+// Table is shared by the services.
+const Table = "ledger"

@@ -1,0 +1,25 @@
+// Command deposit is one Lambda function of this fixture.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+type request struct {
+	Account string `json:"account"`
+}
+
+type response struct {
+	Function string `json:"function"`
+	Credited string `json:"credited"`
+}
+
+func handle(ctx context.Context, in request) (response, error) {
+	return response{Function: "deposit", Credited: in.Account}, nil
+}
+
+func main() {
+	lambda.Start(handle)
+}
