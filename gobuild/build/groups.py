@@ -25,6 +25,7 @@ from gobuild.build.artifacts import Artifact, ArtifactsFile
 from gobuild.build.fingerprint import State, fingerprint, load_key
 from gobuild.build.golist import Listing, cgo_files, cgo_hint, list_inputs
 from gobuild.build.gotool import GoTool, build_argv
+from gobuild.build.linkwatch import unchanged, watch, watchable
 from gobuild.build.outcome import BuildOptions, Failure
 from gobuild.build.package import MODE_EXECUTABLE, ZipEntry, code_sha256, contents_digest, file_mode, write_zip
 from gobuild.build.processes import Interrupted
@@ -138,6 +139,11 @@ class GroupRunner:
         if self.stop.is_set():
             skipped = "skipped: --fail-fast after an earlier failure"
             return [], [Failure(target=t, output=skipped) for t in group.targets]
+        # The go build runs on this one-thread pool, so that this thread can hand on its binaries.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="go-build") as side:
+            return self._group(group, out, module, side)
+
+    def _group(self, group: Group, out: Path, module: str, side: ThreadPoolExecutor) -> Outcome:
         for target in group.targets:
             self.reporter.started(target.label, "reading inputs")
         prints = {t: self.known[t.key] for t in group.targets if t.key in self.known}
@@ -146,15 +152,14 @@ class GroupRunner:
         failures: list[Failure] = []
         listing: Listing | None = None
         if len(prints) < len(group.targets):
-            with ThreadPoolExecutor(max_workers=1) as side:
-                if self.options.cache is None and all(t.key in self.changed for t in group.targets):
-                    # Every target is known to need compiling and there is no cache to ask first:
-                    # compile while `go list` reads the inputs for the new fingerprints.
-                    compiling = side.submit(self.compile, group, out, module)
-                try:
-                    listing = list_inputs(self.go, group.settings, group.targets)
-                except BuildError as error:  # go list failed for the whole group: bad input or a missing go propagate
-                    return [], [self.failed(t, error.output or error.message, None) for t in group.targets]
+            if self.options.cache is None and all(t.key in self.changed for t in group.targets):
+                # Every target is known to need compiling and there is no cache to ask first:
+                # compile while `go list` reads the inputs for the new fingerprints.
+                compiling = side.submit(self.compile, group, out, module)
+            try:
+                listing = list_inputs(self.go, group.settings, group.targets)
+            except BuildError as error:  # go list failed for the whole group: bad input or a missing go propagate
+                return [], [self.failed(t, error.output or error.message, None) for t in group.targets]
             for target in group.targets:
                 if target in listing.errors:
                     hint = self.cgo_hint(listing.cgo_files(target), group)
@@ -182,14 +187,30 @@ class GroupRunner:
         started = time.monotonic()
         for target in todo:
             self.reporter.progress(target.label, "compiling")
+        compiling = compiling or side.submit(self.compile, replace(group, targets=todo), out, module)
+        early: dict[Target, Future[Artifact | Failure]] = {}
+        stats: dict[Target, list[int]] = {}
+        if watchable(out, self.go.tmpdir, dict(self.go.base_env).get("GOCACHE")):
+            names = {exec_name(module, t.function.package): t for t in todo}
+
+            def hand_on(target: Target, binary: Path) -> None:
+                early[target] = self.zipper.submit(self.package_one, target, binary, group, prints[target], started)
+
+            stats = watch(compiling, out, names, hand_on)
+        compiled = compiling.result()
         packaging: list[Future[Artifact | Failure]] = []
-        compiled = compiling.result() if compiling else self.compile(replace(group, targets=todo), out, module)
         for target in todo:
             result = compiled[target]
-            if isinstance(result, Failure):
+            handed = early.get(target)
+            if handed is not None and unchanged(out / exec_name(module, target.function.package), stats[target]):
+                packaging.append(handed)  # packaged while later links ran: those bytes are final
+            elif isinstance(result, Failure):
                 hint = self.cgo_hint(self.cgo_candidates(target, listing), group)
                 failures.append(self.failed(target, result.output, hint))
             else:
+                if handed is not None and isinstance(handed.result(), Artifact):
+                    with self.lock:  # changed after it was handed on: its final bytes are packaged again
+                        self.compiled -= 1
                 packaging.append(self.zipper.submit(self.package_one, target, result, group, prints[target], started))
         for future in packaging:
             outcome = future.result()
