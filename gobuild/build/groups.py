@@ -36,6 +36,9 @@ from gobuild.plan import Group, Target, exec_name, make_plan, settings_for
 from gobuild.report import Reporter
 
 Outcome = tuple[list[Artifact], list[Failure]]
+# Twice the cores: compression then gets its share of the CPU beside the linkers of the groups'
+# go builds, so zips keep up with links instead of piling up until the last link ends.
+ZIP_THREADS = 2 * (os.cpu_count() or 2)
 
 
 class GroupRunner:
@@ -108,7 +111,7 @@ class GroupRunner:
         failures: list[Failure] = []
         with Scratch(self.manifest.out_dir) as scratch, \
                 ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool, \
-                ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="zip") as self.zipper:
+                ThreadPoolExecutor(max_workers=ZIP_THREADS, thread_name_prefix="zip") as self.zipper:
             (scratch / "gotmp").mkdir()
             self.go = replace(self.go, tmpdir=str(scratch / "gotmp"))  # go's work folders go with the scratch
             try:
@@ -187,6 +190,7 @@ class GroupRunner:
         started = time.monotonic()
         for target in todo:
             self.reporter.progress(target.label, "compiling")
+        out.mkdir(parents=True, exist_ok=True)  # before watchable() looks at it
         compiling = compiling or side.submit(self.compile, replace(group, targets=todo), out, module)
         early: dict[Target, Future[Artifact | Failure]] = {}
         stats: dict[Target, list[int]] = {}
