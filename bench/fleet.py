@@ -1,11 +1,18 @@
 """Generates a fleet of Go Lambda functions shaped like real ones, for the benchmarks.
 
-Each function imports aws-lambda-go, a shared internal package and the stdlib packages real
-handlers pull in (net/http, encoding/json, crypto/tls...), so binaries weigh 8-12 MB.
+Each function imports aws-lambda-go, the shared internal package `common` and the stdlib
+packages real handlers pull in (net/http, encoding/json, crypto/tls...), so binaries weigh
+8-12 MB. Like a real repository, not every function uses every package: two in three import
+`store`, one in four imports `messages`, which embeds a text file (//go:embed); `common` has
+a file only arm64 builds compile (//go:build arm64) and its counterpart for the others.
+aws-sdk-go-v2 is left out on purpose: it would add the same fixed compile time to every tool
+and every empty GOCACHE (minutes over a full run) without changing what is compared.
+Writing a 500-function fleet takes well under a second.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -48,7 +55,43 @@ func Describe(kind string, payload map[string]any) (string, error) {
 	t := template.Must(template.New("x").Parse("{{.K}} {{.H}} {{.U}} {{.T}} {{.S}}"))
 	err = t.Execute(&out, map[string]any{"K": kind, "H": hex.EncodeToString(sum[:]), "U": u.String(),
 		"T": time.Unix(0, 0).UTC(), "S": http.StatusText(200)})
-	return out.String() + Version, err
+	return out.String() + Version + tuning, err
+}
+'''
+
+TUNING = '''//go:build {constraint}
+
+package common
+
+// tuning differs per architecture: only the matching file is compiled.
+const tuning = "{value}"
+'''
+
+STORE = '''// Package store names records; two in three functions use it.
+package store
+
+import "strings"
+
+// Revision changes when the benchmark edits this package.
+const Revision = "r0"
+
+// Key is the storage key of a record kind.
+func Key(kind string) string {
+	return "records/" + strings.ToLower(kind) + "/" + Revision
+}
+'''
+
+MESSAGES = '''// Package messages serves text embedded at build time; one in four functions uses it.
+package messages
+
+import _ "embed"
+
+//go:embed greeting.txt
+var greeting string
+
+// Greeting is the embedded greeting.
+func Greeting() string {
+	return greeting
 }
 '''
 
@@ -62,7 +105,7 @@ import (
 	"net/http"
 
 	"example.com/fleet/internal/common"
-	"github.com/aws/aws-lambda-go/lambda"
+{imports}	"github.com/aws/aws-lambda-go/lambda"
 )
 
 type event struct {{
@@ -78,7 +121,8 @@ func handle(ctx context.Context, ev event) (json.RawMessage, error) {{
 	if err != nil {{
 		return nil, err
 	}}
-	return json.Marshal(map[string]string{{"function": "{name}", "text": text, "edit": "e{index}"}})
+	reply := map[string]string{{"function": "{name}", "text": text, "edit": "e{index}"}}
+{calls}	return json.Marshal(reply)
 }}
 
 func main() {{
@@ -91,23 +135,50 @@ def generate(dest: Path, *, functions: int, both_arches: int | None = None) -> P
     """Writes the fleet module and its gobuild.toml; `both_arches` functions get amd64+arm64."""
     if dest.exists():
         shutil.rmtree(dest)
-    (dest / "internal/common").mkdir(parents=True)
+    for package in ("common", "store", "messages"):
+        (dest / "internal" / package).mkdir(parents=True)
     go_mod = (TESTDATA / "go.mod").read_text().replace("module example.com/shop", "module example.com/fleet")
     (dest / "go.mod").write_text(go_mod)
     shutil.copy(TESTDATA / "go.sum", dest / "go.sum")
     (dest / "internal/common/common.go").write_text(SHARED)
+    (dest / "internal/common/tuning_arm64.go").write_text(TUNING.format(constraint="arm64", value="a0"))
+    (dest / "internal/common/tuning_other.go").write_text(TUNING.format(constraint="!arm64", value="o0"))
+    (dest / "internal/store/store.go").write_text(STORE)
+    (dest / "internal/messages/messages.go").write_text(MESSAGES)
+    (dest / "internal/messages/greeting.txt").write_text("hello from the fleet, edit 0\n")
     both = functions if both_arches is None else both_arches
     lines = ['out_dir = "dist"', "", "[defaults]", 'architectures = ["arm64"]', ""]
     for index in range(1, functions + 1):
         name = f"fn{index:03d}"
         (dest / "cmd" / name).mkdir(parents=True)
-        (dest / "cmd" / name / "main.go").write_text(MAIN.format(name=name, index=0))
+        imports, calls = _uses(index)
+        (dest / "cmd" / name / "main.go").write_text(MAIN.format(name=name, index=0, imports=imports, calls=calls))
         lines += ["[[function]]", f'name = "{name}"', f'package = "./cmd/{name}"']
         if index <= both:
             lines.append('architectures = ["amd64", "arm64"]')
         lines.append("")
     (dest / "gobuild.toml").write_text("\n".join(lines))
     return dest
+
+
+def uses_store(index: int) -> bool:
+    return index % 3 != 0
+
+
+def uses_messages(index: int) -> bool:
+    return index % 4 == 1
+
+
+def _uses(index: int) -> tuple[str, str]:
+    """The extra imports and calls of function number `index`."""
+    imports = calls = ""
+    if uses_messages(index):
+        imports += '\t"example.com/fleet/internal/messages"\n'
+        calls += '\treply["greeting"] = messages.Greeting()\n'
+    if uses_store(index):
+        imports += '\t"example.com/fleet/internal/store"\n'
+        calls += '\treply["key"] = store.Key(ev.Kind)\n'
+    return imports, calls
 
 
 def arches_of(project: Path) -> dict[str, list[str]]:
@@ -134,6 +205,58 @@ def touch_shared(project: Path, edit: int) -> None:
     path.write_text(re.sub(r'const Version = "v\d+"', f'const Version = "v{edit}"', path.read_text()))
 
 
+def edit_store(project: Path, edit: int) -> None:
+    """Changes the `store` package, which two in three functions import."""
+    _substitute(project / "internal/store/store.go", r'const Revision = "r\d+"', f'const Revision = "r{edit}"')
+
+
+def edit_embedded(project: Path, edit: int) -> None:
+    """Changes the text file `messages` embeds."""
+    (project / "internal/messages/greeting.txt").write_text(f"hello from the fleet, edit {edit}\n")
+
+
+def edit_arm64_file(project: Path, edit: int) -> None:
+    """Changes the file only arm64 builds compile (//go:build arm64)."""
+    _substitute(project / "internal/common/tuning_arm64.go", r'const tuning = "a\d+"', f'const tuning = "a{edit}"')
+
+
+def change_dependency_version(project: Path, environ: dict[str, str], version: str = "v1.47.0",
+                              module: str = "github.com/aws/aws-lambda-go") -> None:
+    """Moves a dependency to another version as a developer does, with `go get`: go.mod and go.sum
+    change. The version comes from the module cache (GOPROXY=off): nothing is downloaded."""
+    import subprocess
+
+    env = {**environ, "GOFLAGS": "-mod=mod", "GOPROXY": "off"}
+    subprocess.run(["go", "get", f"{module}@{version}"], cwd=project, env=env, check=True, capture_output=True)
+
+
+def replace_dependency(project: Path, module_dir: Path, module: str = "github.com/aws/aws-lambda-go") -> None:
+    """Bumps a dependency the way a team patches one: a `replace` in go.mod to a local copy of the
+    module (from the module cache) with one file added."""
+    copy = project / "third_party" / module.rsplit("/", 1)[-1]
+    if copy.exists():
+        shutil.rmtree(copy)
+    for folder, _, names in os.walk(module_dir):
+        target = copy / os.path.relpath(folder, module_dir)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:  # files only, without the module cache's read-only modes
+            shutil.copyfile(os.path.join(folder, name), target / name)
+    (copy / "lambda" / "patched.go").write_text("package lambda\n\n// Patched marks the local copy.\n"
+                                                "var Patched = \"local\"\n")
+    go_mod = project / "go.mod"
+    go_mod.write_text(go_mod.read_text() + f"\nreplace {module} => ./{copy.relative_to(project).as_posix()}\n")
+
+
+def _substitute(path: Path, pattern: str, replacement: str) -> None:
+    import re
+
+    text = path.read_text()
+    changed = re.sub(pattern, replacement, text)
+    if changed == text:
+        raise ValueError(f"{path}: {pattern!r} not found")
+    path.write_text(changed)
+
+
 def copy_sources(project: Path, dest: Path) -> Path:
     """A second checkout of the fleet: sources only (no dist/, no build state), at another place."""
     if dest.exists():
@@ -142,7 +265,7 @@ def copy_sources(project: Path, dest: Path) -> Path:
     return dest
 
 
-def _resource_name(name: str, arch: str) -> str:
+def resource_name(name: str, arch: str) -> str:
     return "".join(part.capitalize() for part in name.split("-")) + arch.capitalize()
 
 
@@ -154,7 +277,7 @@ def sam_template(project: Path, arches: dict[str, list[str]]) -> Path:
     for name, archs in arches.items():
         for arch in archs:
             lines += [
-                f"  {_resource_name(name, arch)}:",
+                f"  {resource_name(name, arch)}:",
                 "    Type: AWS::Serverless::Function",
                 "    Metadata:",
                 "      BuildMethod: go1.x",
@@ -169,6 +292,19 @@ def sam_template(project: Path, arches: dict[str, list[str]]) -> Path:
     path = project / "template.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def git_commit(project: Path, environ: dict[str, str]) -> None:
+    """Makes the fleet a git repository with one commit (GoReleaser reads the commit it releases)."""
+    import subprocess
+
+    env = {**environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+    if (project / ".git").exists():
+        return
+    (project / ".gitignore").write_text("out-*/\ngr-dist/\ndist/\n.aws-sam/\n")
+    for argv in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "fleet"]):
+        subprocess.run(argv, cwd=project, env=env, check=True, capture_output=True)
 
 
 def goreleaser_config(project: Path, arches: dict[str, list[str]], dist: str = "gr-dist") -> Path:

@@ -1,6 +1,8 @@
-"""Timing and memory helpers shared by the benchmarks.
+"""Timing, CPU and memory helpers shared by the benchmarks.
 
-Every measured command runs in a session of its own. While it runs, a sampler thread reads
+Every measured command runs in a session of its own. Its CPU time is the user + system time
+of the command and every descendant it waited for (getrusage(RUSAGE_CHILDREN) before and
+after: the benchmark runs one measured command at a time). While it runs, a sampler thread reads
 /proc every SAMPLE_SECONDS: the high-water RSS of the command's own process (VmHWM, which
 only grows, so sampling loses at most the last interval; read every 20 ms) and the sum of the RSS of every
 process in the session (the tree: go compile and link children included). gobuild itself
@@ -9,7 +11,9 @@ runs under bench/selfrss.py, which reports its own exact peak RSS from getrusage
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -19,8 +23,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SELF_RSS = Path(__file__).with_name("selfrss.py")
+PROBE = Path(__file__).with_name("probe.py")
 SAMPLE_SECONDS = 0.25
 OWN_SAMPLE_SECONDS = 0.02
 TREE_EVERY = round(SAMPLE_SECONDS / OWN_SAMPLE_SECONDS)
@@ -28,16 +34,19 @@ TREE_EVERY = round(SAMPLE_SECONDS / OWN_SAMPLE_SECONDS)
 
 @dataclass(frozen=True, kw_only=True)
 class Usage:
-    """What one or more commands cost: wall seconds, peak RSS of the tool itself and of its tree."""
+    """What one or more commands cost: wall seconds, CPU seconds (user + system, children
+    included), peak RSS of the tool itself and of its tree."""
 
     seconds: float
     own_mb: float | None = None
     tree_mb: float | None = None
+    cpu: float | None = None
 
     def __add__(self, other: Usage) -> Usage:
         """Commands run one after another: times add up, peaks are the larger one."""
+        cpu = None if self.cpu is None and other.cpu is None else (self.cpu or 0.0) + (other.cpu or 0.0)
         return Usage(seconds=self.seconds + other.seconds, own_mb=_max(self.own_mb, other.own_mb),
-                     tree_mb=_max(self.tree_mb, other.tree_mb))
+                     tree_mb=_max(self.tree_mb, other.tree_mb), cpu=cpu)
 
 
 def _max(a: float | None, b: float | None) -> float | None:
@@ -59,17 +68,22 @@ class Sample:
     warm: float | None = None  # the matching warm grouped go build, when the target compares to it
     runs: tuple[float, ...] = ()
     note: str = ""
+    cpu: float | None = None  # user + system seconds, children included (median)
+    limit: float | None = None  # the physical limit of this row's scenario, seconds (see bench/limit.py)
 
     @classmethod
-    def of(cls, label: str, usages: Sequence[Usage], *, warm: Sequence[Usage] = (), note: str = "") -> Sample:
+    def of(cls, label: str, usages: Sequence[Usage], *, warm: Sequence[Usage] = (), note: str = "",
+           limit: float | None = None) -> Sample:
         """The median of repeated runs (peaks: the largest seen)."""
         seconds = [u.seconds for u in usages]
+        cpus = [u.cpu for u in usages if u.cpu is not None]
         return cls(
             label=label, seconds=statistics.median(seconds),
             own_mb=max((u.own_mb for u in usages if u.own_mb is not None), default=None),
             tree_mb=max((u.tree_mb for u in usages if u.tree_mb is not None), default=None),
             warm=statistics.median([u.seconds for u in warm]) if warm else None,
             runs=tuple(seconds) if len(seconds) > 1 else (), note=note,
+            cpu=statistics.median(cpus) if cpus else None, limit=limit,
         )
 
     @classmethod
@@ -148,7 +162,8 @@ class _Sampler(threading.Thread):
 
 
 def measure(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: str = "") -> Usage:
-    """Runs a command, failing loudly; returns its wall time and sampled peak memory."""
+    """Runs a command, failing loudly; returns its wall time, CPU time and sampled peak memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
@@ -156,12 +171,15 @@ def measure(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: st
     sampler.start()
     output, _ = proc.communicate()
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     sampler.done.set()
     sampler.join()
     if proc.returncode != 0:
         tail = output.decode(errors="replace")[-4000:]
         raise CommandFailed(f"{label or argv[0]} failed ({proc.returncode}): {' '.join(argv)}\n{tail}")
-    return Usage(seconds=elapsed, own_mb=sampler.own_kib / 1024 or None, tree_mb=sampler.tree_kib / 1024 or None)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Usage(seconds=elapsed, own_mb=sampler.own_kib / 1024 or None, tree_mb=sampler.tree_kib / 1024 or None,
+                 cpu=cpu)
 
 
 def run(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: str = "") -> float:
@@ -181,7 +199,21 @@ def gobuild(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: st
         usage = measure([sys.executable, str(SELF_RSS), report.name, *args], cwd=cwd, env=env, label=label)
         text = Path(report.name).read_text().strip()
     own = float(text) / 1024 if text else usage.own_mb
-    return Usage(seconds=usage.seconds, own_mb=own, tree_mb=usage.tree_mb)
+    return Usage(seconds=usage.seconds, own_mb=own, tree_mb=usage.tree_mb, cpu=usage.cpu)
+
+
+def probed(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], s3: bool = False,
+           label: str = "gobuild") -> tuple[Usage, dict[str, Any]]:
+    """Runs the gobuild CLI under bench/probe.py: its usage (own peak RSS included) and the probe's
+    summary of where the time went."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        flags = ["--s3"] if s3 else []
+        launched = {**env, "BENCH_LAUNCHED": repr(time.time())}
+        usage = measure([sys.executable, str(PROBE), report.name, *flags, "--", *args], cwd=cwd, env=launched,
+                        label=label)
+        summary: dict[str, Any] = json.loads(Path(report.name).read_text())
+    own = summary["peak_kib"] / 1024 if summary.get("peak_kib") else usage.own_mb
+    return Usage(seconds=usage.seconds, own_mb=own, tree_mb=usage.tree_mb, cpu=usage.cpu), summary
 
 
 def fresh_env(base: Mapping[str, str], cache: Path) -> dict[str, str]:

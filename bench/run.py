@@ -3,26 +3,36 @@
     python bench/run.py [--functions N] [--only SECTION,...] [--markdown] [--save FILE | --load FILE]
 
 Sections (all run by default, in this order):
-  build    (issue 2) 12 functions x 2 arches, each run from an empty GOCACHE: the floor (one
-           grouped `go build -o DIR` per arch), the naive loop (one go build per function, then
-           zip -X -9) and a cold `gobuild build`, as ratios to the floor.
-  fleet    (issue 6) N functions (default 24), half of them for both arches, all importing a
-           shared internal package and aws-lambda-go. Cold, each from an empty GOCACHE: the floor,
-           the naive loop, `sam build` (aws-sam-cli, provided.al2023 + BuildMethod go1.x) plain and
-           with --cached --parallel, GoReleaser building the same targets into zips, gobuild.
+  build    12 functions x 2 arches, each run from an empty GOCACHE: the floor (one grouped
+           `go build -o DIR` per arch), the naive loop (one go build per function, then zip -X -9)
+           and a cold `gobuild build`, as ratios to the floor.
+  fleet    N functions (default 24), half of them for both arches (bench/fleet.py). Cold, each from
+           an empty GOCACHE: the floor, the naive loop, `sam build` (aws-sam-cli, provided.al2023 +
+           BuildMethod go1.x) plain and with --cached --parallel, GoReleaser building the same
+           targets into zips, gobuild; each against the physical limit (bench/limit.py).
   incremental  the same fleet, warm: gobuild no-op, one function changed, the shared package
            changed, each next to a warm grouped `go build` after the same change; and a cache hit:
            a second clone with an empty GOCACHE building with --cache s3://... (local SeaweedFS).
   package  packaging the fleet's binaries: gobuild.build.package.zip_bytes (libdeflate) against
            zipfile at zlib level 9; same inputs, time and total size.
-  memory   200 functions (--memory-functions): the gobuild process's own peak RSS on a first
-           build (GOCACHE warm for the standard library), no-ops and a shared-package change.
-  publish  bench/bench_publish.py, when it exists (the publish engineer's benchmark), run as is.
+  scale    200 functions (--scale-functions), 300 zips: a cold build and a shared-package change
+           against the limit and the floor, with where gobuild's time went (bench/probe.py).
+  large    500 functions (--large-functions): the gobuild process's own peak memory, the no-op,
+           one function changed next to a warm go build, and the cold build against the limit.
+           (`memory` is accepted as another name for it.)
+  shards   the scale fleet as 4 shards built one after another, each from an empty GOCACHE and
+           filling an S3 cache, then `gobuild merge` and `gobuild publish --dry-run`: each shard's
+           time, the merge, the critical path 4 CI runners would see; and a fifth runner that
+           gets every zip from the cache, with the downloads it ran at once.
+  correctness  after six kinds of edit, what gobuild, `sam build --cached` and GoReleaser rebuilt
+           against what a clean build says changed (--correctness-functions, bench/correctness.py).
+  publish  bench/bench_publish.py, run as is.
 
 Peers are installed on first use into ~/.cache/gobuild-bench ($GOBUILD_BENCH_CACHE); one that
 cannot be installed is shown as skipped with the reason. Timings are wall seconds on this machine;
-repeated runs show their median. "own MB" is the peak RSS of the tool's own process, "tree MB"
-the peak sum of RSS over all its processes (go compile/link children included), sampled.
+repeated runs show their median. "CPU s" is user + system time of the tool and its children,
+"own MB" the peak RSS of the tool's own process, "tree MB" the peak sum of RSS over all its
+processes (go compile/link children included), sampled.
 """
 
 from __future__ import annotations
@@ -36,106 +46,43 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench import fleet, peers, report
-from bench.measure import (
-    ZERO,
-    CommandFailed,
-    Sample,
-    Usage,
-    fresh_env,
-    gobuild,
-    load_average,
-    machine,
-    measure,
-    run,
+from bench import docs, fleet, peers, report
+from bench.common import (
+    CACHE_BUCKET,
+    FLOOR,
+    NAIVE,
+    SAM_GOFLAGS,
+    Bench,
+    cores,
+    gobuild_build,
+    gobuild_env,
+    gobuild_has,
+    grouped_go_build,
+    naive_loop,
+    one_line,
+    zips_of,
 )
+from bench.limit import Limit, busy, digests, limit_of
+from bench.measure import CommandFailed, Sample, Usage, fresh_env, load_average, machine, measure, run
 from bench.report import Section, Target
 
-GO_FLAGS = ["-trimpath", "-buildvcs=false", "-tags=lambda.norpc", "-ldflags=-s -w"]
-ARCHES = ("amd64", "arm64")
-FLOOR = "grouped go build per arch (floor)"
 COLD_TARGET = 1.15
 NOOP_SECONDS, NOOP_RATIO = 0.3, 0.25
 CHANGED_RATIO = 1.2
 PACKAGE_SPEEDUP = 5.0
-MEMORY_MB = 150.0
-CACHE_BUCKET = "gobuild-bench"
-SAM_GOFLAGS = "-buildvcs=false -tags=lambda.norpc '-ldflags=-s -w'"
 
 
-@dataclass
-class Bench:
-    """What every section needs: the work folder, the environment, the options, shared results."""
-
-    work: Path
-    base_env: dict[str, str]
-    functions: int
-    memory_functions: int
-    repeat: int
-    noop_repeat: int
-    fleet_project: Path | None = None  # the fleet the peers built (its out-floor/ holds binaries)
-    gobuild_project: Path | None = None
-    cold_floor: float | None = None
-    cold_gobuild: float | None = None
-    gobuild_cache: Path | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def cold_env(self, name: str) -> dict[str, str]:
-        """An environment with an empty GOCACHE of its own under the work folder."""
-        return fresh_env(self.base_env, self.work / "gocache" / name)
-
-
-# --- the runs being compared -------------------------------------------------------------
-
-def grouped_go_build(project: Path, arches: dict[str, list[str]], env: dict[str, str], out: Path) -> Usage:
-    """One grouped go build -o DIR per arch: the least work Go can do."""
-    total = ZERO
-    for arch in ARCHES:
-        packages = [f"./cmd/{n}" for n, a in arches.items() if arch in a]
-        if packages:
-            build_env = {**env, "GOOS": "linux", "GOARCH": arch, "CGO_ENABLED": "0"}
-            total += measure(["go", "build", *GO_FLAGS, "-o", str(out / arch) + "/", *packages],
-                             cwd=project, env=build_env, label="grouped go build")
-    return total
-
-
-def naive_loop(project: Path, arches: dict[str, list[str]], env: dict[str, str], out: Path) -> Usage:
-    """What teams write today: one go build per function and arch, then zip -X -9."""
-    total = ZERO
-    for name, archs in arches.items():
-        for arch in archs:
-            work = out / f"{name}-{arch}"
-            work.mkdir(parents=True)
-            build_env = {**env, "GOOS": "linux", "GOARCH": arch, "CGO_ENABLED": "0"}
-            total += measure(["go", "build", *GO_FLAGS, "-o", str(work / "bootstrap"), f"./cmd/{name}"],
-                             cwd=project, env=build_env, label="naive go build")
-            total += measure(["zip", "-X", "-9", "-q", str(out / f"{name}-{arch}.zip"), "bootstrap"],
-                             cwd=work, env=env, label="zip")
-    return total
-
-
-def gobuild_build(project: Path, env: dict[str, str], *extra: str) -> Usage:
-    return gobuild(["build", "-C", str(project), "-q", *extra], cwd=project, env=env, label="gobuild build")
-
-
-def gobuild_env(bench: Bench, env: dict[str, str]) -> dict[str, str]:
-    """gobuild as installed: Python may keep its bytecode (in a cache outside the work tree)."""
-    env = dict(env)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(peers.cache_dir(bench.base_env) / "pycache")
-    return env
-
-
-# --- sections ----------------------------------------------------------------------------
+# --- sections ---------------------------------------------------------------------------
 
 def section_build(bench: Bench) -> Section:
     project = fleet.generate(bench.work / "fleet12", functions=12)
@@ -144,23 +91,23 @@ def section_build(bench: Bench) -> Section:
     floor = grouped_go_build(project, arches, bench.cold_env("b-floor"), bench.work / "b-out-floor")
     naive = naive_loop(project, arches, bench.cold_env("b-naive"), bench.work / "b-out-naive")
     cold = gobuild_build(project, gobuild_env(bench, bench.cold_env("b-gobuild")))
+    limit = limit_of(floor.cpu, sorted(digests(bench.work / "b-out-floor")))
     rows = (
-        Sample.of(FLOOR, [floor]),
-        Sample.of("naive loop: go build + zip -X -9 per function", [naive]),
-        Sample.of("gobuild build, cold", [cold]),
+        Sample.of(FLOOR, [floor], limit=limit.seconds),
+        Sample.of(NAIVE, [naive], limit=limit.seconds),
+        Sample.of("gobuild build, cold", [cold], limit=limit.seconds),
     )
-    zips = sum(len(a) for a in arches.values())
     ratio = cold.seconds / floor.seconds
     return Section(
-        name="build", title=f"build (issue 2): {len(arches)} functions x 2 arches = {zips} zips, each run "
+        name="build", title=f"build: {len(arches)} functions x 2 arches = {zips_of(arches)} zips, each run "
                             "from an empty GOCACHE",
-        rows=rows, floor=FLOOR,
-        targets=(Target(name="issue 2: cold gobuild <= 1.15 x floor (12 x 2)", met=ratio <= COLD_TARGET,
+        rows=rows, floor=FLOOR, limit_column=True, notes=(limit.describe(), busy("the floor", floor.cpu, floor.seconds)),
+        targets=(Target(name="cold gobuild <= 1.15 x floor (12 x 2)", met=ratio <= COLD_TARGET,
                         detail=f"{cold.seconds:.2f} s = {ratio:.2f} x floor {floor.seconds:.2f} s"),),
     )
 
 
-def _sam(bench: Bench, project: Path, arches: dict[str, list[str]]) -> list[Sample]:
+def _sam(bench: Bench, project: Path, arches: dict[str, list[str]], limit: float) -> list[Sample]:
     labels = ("sam build, cold", "sam build --cached --parallel, cold")
     tool = peers.ensure_sam(bench.base_env)
     if isinstance(tool, peers.Skipped):
@@ -169,8 +116,6 @@ def _sam(bench: Bench, project: Path, arches: dict[str, list[str]]) -> list[Samp
     rows = []
     for label, flags in zip(labels, ([], ["--cached", "--parallel"])):
         name = "sam-cached" if flags else "sam"
-        # sam's go1.x builder passes only GOOS/GOARCH and -trimpath: the rest of the flags the others
-        # use reach go through the environment, so every tool compiles the same binaries.
         env = {**peers.sam_env(bench.cold_env(name)), "CGO_ENABLED": "0", "GOFLAGS": SAM_GOFLAGS}
         argv = [str(tool.path), "build", "--template-file", "template.yaml",
                 "--build-dir", str(bench.work / name / "build"), *flags]
@@ -179,39 +124,28 @@ def _sam(bench: Bench, project: Path, arches: dict[str, list[str]]) -> list[Samp
         try:
             usage = measure(argv, cwd=project, env=env, label=label)
         except CommandFailed as failure:
-            rows.append(Sample.skipped(label, f"sam build failed: {_one_line(str(failure))}"))
+            rows.append(Sample.skipped(label, f"sam build failed: {one_line(str(failure))}"))
             continue
         built = len(list((bench.work / name / "build").glob("*/bootstrap")))
-        rows.append(Sample.of(label, [usage], note=f"{tool.version}; {built} bootstrap files, no zips"))
+        rows.append(Sample.of(label, [usage], note=f"{tool.version}; {built} bootstrap files, no zips", limit=limit))
     return rows
 
 
-def _goreleaser(bench: Bench, project: Path, arches: dict[str, list[str]]) -> Sample:
+def _goreleaser(bench: Bench, project: Path, arches: dict[str, list[str]], limit: float) -> Sample:
     label = "goreleaser release --snapshot (zips)"
     tool = peers.ensure_goreleaser(bench.base_env)
     if isinstance(tool, peers.Skipped):
         return Sample.skipped(label, tool.reason)
     fleet.goreleaser_config(project, arches)
-    git_env = {**bench.base_env, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-               "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
-    if not (project / ".git").exists():  # goreleaser reads the commit it releases
-        (project / ".gitignore").write_text("out-*/\ngr-dist/\ndist/\n.aws-sam/\n")
-        for argv in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "fleet"]):
-            run(argv, cwd=project, env=git_env)
+    fleet.git_commit(project, bench.base_env)
     env = bench.cold_env("goreleaser")
     try:
         usage = measure([str(tool.path), "release", "--snapshot", "--clean", "--skip=validate"],
                         cwd=project, env=env, label=label)
     except CommandFailed as failure:
-        return Sample.skipped(label, f"goreleaser failed: {_one_line(str(failure))}")
+        return Sample.skipped(label, f"goreleaser failed: {one_line(str(failure))}")
     zips = len(list((project / "gr-dist").glob("*.zip")))
-    return Sample.of(label, [usage], note=f"goreleaser {tool.version}; {zips} zips")
-
-
-def _one_line(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if "error" in ln.lower()]
-    return (errors or lines or ["?"])[-1][:240]
+    return Sample.of(label, [usage], note=f"goreleaser {tool.version}; {zips} zips", limit=limit)
 
 
 def section_fleet(bench: Bench) -> Section:
@@ -228,14 +162,14 @@ def section_fleet(bench: Bench) -> Section:
     bench.gobuild_cache = bench.work / "gocache" / "f-gobuild"
     floor = grouped_go_build(peers_project, arches, bench.cold_env("f-floor"), peers_project / "out-floor")
     cold = gobuild_build(project, gobuild_env(bench, bench.cold_env("f-gobuild")))
+    limit = limit_of(floor.cpu, sorted(digests(peers_project / "out-floor")))
     naive = naive_loop(peers_project, arches, bench.cold_env("f-naive"), peers_project / "out-naive")
-    rows = [Sample.of(FLOOR, [floor]),
-            Sample.of("naive loop: go build + zip -X -9 per function", [naive]),
-            *_sam(bench, peers_project, arches),
-            _goreleaser(bench, peers_project, arches),
-            Sample.of("gobuild build, cold", [cold])]
-    bench.cold_floor, bench.cold_gobuild = floor.seconds, cold.seconds
-    zips = sum(len(a) for a in arches.values())
+    rows = [Sample.of(FLOOR, [floor], limit=limit.seconds),
+            Sample.of(NAIVE, [naive], limit=limit.seconds),
+            *_sam(bench, peers_project, arches, limit.seconds),
+            _goreleaser(bench, peers_project, arches, limit.seconds),
+            Sample.of("gobuild build, cold", [cold], limit=limit.seconds)]
+    bench.cold_floor, bench.cold_gobuild = floor, cold.seconds
 
     ratio = cold.seconds / floor.seconds
     measured_peers = [r for r in rows[1:-1] if r.seconds is not None]
@@ -246,11 +180,12 @@ def section_fleet(bench: Bench) -> Section:
                     + (f"; skipped: {', '.join(skipped)}" if skipped else ""))
     return Section(
         name="fleet",
-        title=f"fleet (issue 6), cold: {len(arches)} functions ({bench.functions // 2} for both arches) = "
-              f"{zips} zips, each tool from an empty GOCACHE",
-        rows=tuple(rows), floor=FLOOR,
-        notes=(("sam build stops at bootstrap files: it zips later, in sam package/deploy, so its time "
-                "here leaves out the zipping the others do."),),
+        title=f"fleet, cold: {len(arches)} functions ({bench.functions // 2} for both arches) = "
+              f"{zips_of(arches)} zips, each tool from an empty GOCACHE",
+        rows=tuple(rows), floor=FLOOR, limit_column=True,
+        notes=(limit.describe(), busy("the floor", floor.cpu, floor.seconds),
+               ("sam build stops at bootstrap files: it zips later, in sam package/deploy, so its time "
+                "here leaves out the zipping the others do.")),
         targets=(
             Target(name=f"cold gobuild <= 1.15 x floor ({len(arches)} functions)", met=ratio <= COLD_TARGET,
                    detail=f"{cold.seconds:.2f} s = {ratio:.2f} x floor {floor.seconds:.2f} s"),
@@ -264,37 +199,45 @@ def section_fleet(bench: Bench) -> Section:
 def section_incremental(bench: Bench) -> Section:
     if bench.fleet_project is None or bench.gobuild_project is None:
         section_fleet(bench)
-    assert bench.fleet_project and bench.gobuild_project and bench.gobuild_cache
+    assert bench.fleet_project and bench.gobuild_project and bench.gobuild_cache and bench.cold_floor
     peers_project, project = bench.fleet_project, bench.gobuild_project
     arches = fleet.arches_of(peers_project)
     go_env = fresh_env(bench.base_env, bench.work / "gocache" / "f-floor")  # warm after the cold floor
     gb_env = gobuild_env(bench, fresh_env(bench.base_env, bench.gobuild_cache))
     out = peers_project / "out-floor"
 
-    def pair(times: int, change: Callable[[Path, int], None] | None) -> tuple[list[Usage], list[Usage]]:
-        """Runs the warm grouped go build and gobuild after the same change, alternating."""
-        go_runs, gb_runs = [], []
+    def pair(times: int, change: Callable[[Path, int], None] | None) -> tuple[list[Usage], list[Usage], Limit]:
+        """Runs the warm grouped go build and gobuild after the same change, alternating; the
+        limit: the go build's CPU and compressing the binaries it changed."""
+        go_runs, gb_runs, compress = [], [], []
         for i in range(times):
             if change is not None:
                 change(peers_project, 100 + i)
                 change(project, 100 + i)
+            before = digests(out)
             go_runs.append(grouped_go_build(peers_project, arches, go_env, out))
             gb_runs.append(gobuild_build(project, gb_env))
-        return go_runs, gb_runs
+            changed = [p for p, d in digests(out).items() if before.get(p) != d]
+            compress.append(limit_of(0.0, changed).compress_cpu)
+        cpus = [u.cpu or 0.0 for u in go_runs]
+        limit = Limit(compile_cpu=statistics.median(cpus), compress_cpu=statistics.median(compress),
+                      cores=cores(), binaries=len(changed))
+        return go_runs, gb_runs, limit
 
     first_noop = gobuild_build(project, gb_env)  # the cold run already built everything
-    noop_go, noop = pair(bench.noop_repeat, None)
-    one_go, one = pair(bench.repeat, lambda p, i: fleet.touch_function(p, "fn001", i))
-    shared_go, shared = pair(max(1, bench.repeat - 1), fleet.touch_shared)
+    noop_go, noop, _ = pair(bench.noop_repeat, None)
+    one_go, one, one_limit = pair(bench.repeat, lambda p, i: fleet.touch_function(p, "fn001", i))
+    shared_go, shared, shared_limit = pair(max(1, bench.repeat - 1), fleet.touch_shared)
     rows = [
-        Sample.of(FLOOR + ", cold", [Usage(seconds=bench.cold_floor or 0.0)], note="from the fleet table"),
+        Sample.of(FLOOR + ", cold", [bench.cold_floor], note="from the fleet table"),
         Sample.of("grouped go build, warm, nothing changed", noop_go),
         Sample.of("gobuild build, first no-op after the cold build", [first_noop]),
         Sample.of("gobuild build, no-op", noop, warm=noop_go),
-        Sample.of("grouped go build, warm, fn001 changed", one_go),
-        Sample.of("gobuild build, one function changed (fn001, 2 zips)", one, warm=one_go),
-        Sample.of("grouped go build, warm, shared package changed", shared_go),
-        Sample.of("gobuild build, shared package changed (every zip)", shared, warm=shared_go),
+        Sample.of("grouped go build, warm, fn001 changed", one_go, limit=one_limit.seconds),
+        Sample.of("gobuild build, one function changed (fn001, 2 zips)", one, warm=one_go, limit=one_limit.seconds),
+        Sample.of("grouped go build, warm, shared package changed", shared_go, limit=shared_limit.seconds),
+        Sample.of("gobuild build, shared package changed (every zip)", shared, warm=shared_go,
+                  limit=shared_limit.seconds),
         *_cache_hit(bench, project),
     ]
     noop_s, noop_ratio = statistics.median(u.seconds for u in noop), _ratio(noop, noop_go)
@@ -303,9 +246,10 @@ def section_incremental(bench: Bench) -> Section:
     return Section(
         name="incremental", title=f"incremental: the same {n} functions, warm GOCACHE; each gobuild run next "
                                   "to a warm grouped go build after the same change",
-        rows=tuple(rows), floor=FLOOR + ", cold", warm_column=True,
+        rows=tuple(rows), floor=FLOOR + ", cold", warm_column=True, limit_column=True,
         notes=(("a warm grouped go build re-links only binaries whose inputs changed (Go's build ID check "
-                "on the files in -o DIR), and zips nothing."),),
+                "on the files in -o DIR), and zips nothing."),
+               f"fn001 changed: {one_limit.describe()}", f"shared package changed: {shared_limit.describe()}"),
         targets=(
             Target(name=f"no-op <= {NOOP_SECONDS} s ({n} functions)", met=noop_s <= NOOP_SECONDS,
                    detail=f"{noop_s:.2f} s (median of {len(noop)})"),
@@ -323,43 +267,31 @@ def _ratio(runs: list[Usage], against: list[Usage]) -> float:
     return statistics.median(u.seconds for u in runs) / statistics.median(u.seconds for u in against)
 
 
-def _gobuild_has_cache(env: dict[str, str]) -> bool:
-    done = subprocess.run([sys.executable, "-m", "gobuild", "build", "--help"], env={**env, "COLUMNS": "200"},
-                          capture_output=True, text=True, cwd=REPO, check=False)
-    return "--cache" in done.stdout
-
-
 def _cache_hit(bench: Bench, project: Path) -> list[Sample]:
     """A clone fills the S3 cache; a second clone with an empty GOCACHE builds from it."""
+    from bench.shards import s3_server
+
     fill_label = "gobuild --cache, fill: new clone, warm GOCACHE (uploads)"
     hit_label = "gobuild --cache, hit: second clone, empty GOCACHE"
     env = gobuild_env(bench, fresh_env(bench.base_env, bench.gobuild_cache or bench.work / "gocache" / "x"))
-    if not _gobuild_has_cache(env):
+    if not gobuild_has(env, "build", "--cache"):
         reason = "`gobuild build` has no --cache option yet"
         return [Sample.skipped(fill_label, reason), Sample.skipped(hit_label, reason)]
-    from gobuild.locals3 import S3Server, S3ServerError
-
-    try:
-        server = S3Server(bench.work / "s3")
-        server.start()
-    except S3ServerError as error:
-        return [Sample.skipped(hit_label, f"SeaweedFS did not start: {_one_line(str(error))}")]
-    try:
-        server.create_bucket(CACHE_BUCKET)
-        s3_env = {**server.client_env(env), "AWS_ENDPOINT_URL": server.endpoint_url}
+    with s3_server(bench.work / "s3-incremental", env) as server:
+        if isinstance(server, str):
+            return [Sample.skipped(hit_label, server)]
+        s3_env, _ = server
         url = f"s3://{CACHE_BUCKET}/fleet/"
-        fill_clone = fleet.copy_sources(project, bench.work / "clone-fill")
-        fill = gobuild_build(fill_clone, s3_env, "--cache", url)
-        hit_clone = fleet.copy_sources(project, bench.work / "clone-hit")
-        hit_env = {**fresh_env(s3_env, bench.work / "gocache" / "clone-hit")}
-        hit = gobuild_build(hit_clone, hit_env, "--cache", url)
+        try:
+            fill_clone = fleet.copy_sources(project, bench.work / "clone-fill")
+            fill = gobuild_build(fill_clone, s3_env, "--cache", url)
+            hit_clone = fleet.copy_sources(project, bench.work / "clone-hit")
+            hit = gobuild_build(hit_clone, fresh_env(s3_env, bench.work / "gocache" / "clone-hit"), "--cache", url)
+        except CommandFailed as failure:
+            return [Sample.skipped(hit_label, f"gobuild --cache failed: {one_line(str(failure))}")]
         zips = len(list((hit_clone / "dist").glob("*.zip")))
         return [Sample.of(fill_label, [fill]),
                 Sample.of(hit_label, [hit], note=f"{zips} zips from the cache, SeaweedFS on 127.0.0.1")]
-    except CommandFailed as failure:
-        return [Sample.skipped(hit_label, f"gobuild --cache failed: {_one_line(str(failure))}")]
-    finally:
-        server.stop()
 
 
 def _fleet_binaries(bench: Bench) -> list[Path]:
@@ -404,12 +336,11 @@ def section_package(bench: Bench) -> Section:
     zlib_size, lib_size = zlib_runs[0][2], lib_runs[0][2]
     zlib_cpu = statistics.median(c for _, c, _ in zlib_runs)
     lib_cpu = statistics.median(c for _, c, _ in lib_runs)
-    zlib_row = Sample.of("zipfile, zlib level 9", [Usage(seconds=s) for s, _, _ in zlib_runs],
-                         note=f"{zlib_size / 1e6:.1f} MB; CPU {zlib_cpu:.2f} s")
+    zlib_row = Sample.of("zipfile, zlib level 9", [Usage(seconds=s, cpu=c) for s, c, _ in zlib_runs],
+                         note=f"{zlib_size / 1e6:.1f} MB")
     lib_row = Sample.of(f"gobuild.build.package.zip_bytes, libdeflate level {DEFLATE_LEVEL}",
-                        [Usage(seconds=s) for s, _, _ in lib_runs],
-                        note=f"{lib_size / 1e6:.1f} MB ({100 * (lib_size / zlib_size - 1):+.2f}% vs zlib 9); "
-                             f"CPU {lib_cpu:.2f} s")
+                        [Usage(seconds=s, cpu=c) for s, c, _ in lib_runs],
+                        note=f"{lib_size / 1e6:.1f} MB ({100 * (lib_size / zlib_size - 1):+.2f}% vs zlib 9)")
     speedup = (zlib_row.seconds or 0) / (lib_row.seconds or 1)
     return Section(
         name="package", title=f"package: {len(binaries)} fleet binaries ({raw / 1e6:.0f} MB), one zip each, "
@@ -419,39 +350,6 @@ def section_package(bench: Bench) -> Section:
                         met=speedup >= PACKAGE_SPEEDUP and lib_size <= zlib_size,
                         detail=f"{speedup:.1f} x faster ({lib_row.seconds:.2f} s vs {zlib_row.seconds:.2f} s wall; "
                                f"{zlib_cpu / lib_cpu:.1f} x in CPU time); {lib_size} vs {zlib_size} bytes"),),
-    )
-
-
-def section_memory(bench: Bench) -> Section:
-    n = bench.memory_functions
-    project = fleet.generate(bench.work / f"fleet{n}", functions=n, both_arches=n // 2)
-    run(["go", "mod", "download"], cwd=project, env=bench.base_env)
-    arches = fleet.arches_of(project)
-    # Memory does not depend on what GOCACHE holds: reuse the fleet's caches (standard library and
-    # aws-lambda-go already compiled) to save minutes; every function here is new to both.
-    go_cache = bench.work / "gocache" / ("f-floor" if bench.fleet_project else f"m{n}-floor")
-    gb_cache = bench.gobuild_cache or bench.work / "gocache" / f"m{n}-gobuild"
-    warm = "GOCACHE warm for the standard library and aws-lambda-go" if bench.fleet_project else "empty GOCACHE"
-    env = gobuild_env(bench, fresh_env(bench.base_env, gb_cache))
-    floor = grouped_go_build(project, arches, fresh_env(bench.base_env, go_cache), bench.work / f"m{n}-out")
-    cold = gobuild_build(project, env)
-    first_noop = gobuild_build(project, env)
-    noop = [gobuild_build(project, env) for _ in range(bench.repeat)]
-    fleet.touch_shared(project, 1)
-    shared = gobuild_build(project, env)
-    rows = (Sample.of(FLOOR + f", {warm}", [floor]), Sample.of("gobuild build, first build", [cold]),
-            Sample.of("gobuild build, first no-op after the first build", [first_noop]),
-            Sample.of("gobuild build, no-op", noop),
-            Sample.of("gobuild build, shared package changed", [shared]))
-    peak = max(u.own_mb or 0.0 for u in [cold, first_noop, *noop, shared])
-    zips = sum(len(a) for a in arches.values())
-    return Section(
-        name="memory", title=f"memory: {n} functions ({n // 2} for both arches) = {zips} zips; own MB is the "
-                             "gobuild process itself (bench/selfrss.py), not its go children",
-        rows=rows, floor=FLOOR + f", {warm}",
-        targets=(Target(name=f"gobuild process peak <= {MEMORY_MB:.0f} MB at {n} functions",
-                        met=peak <= MEMORY_MB,
-                        detail=f"{peak:.0f} MB (largest of first build, no-op, shared change)"),),
     )
 
 
@@ -468,57 +366,114 @@ def section_publish(bench: Bench) -> Section | None:
                    rows=(), floor="", output=tuple(lines))
 
 
-SECTIONS: dict[str, Callable[[Bench], Section | None]] = {
-    "build": section_build, "fleet": section_fleet, "incremental": section_incremental,
-    "package": section_package, "memory": section_memory, "publish": section_publish,
-}
+def _sections() -> dict[str, Callable[[Bench], Section | None]]:
+    from bench.correctness import section_correctness
+    from bench.scale import section_large, section_scale
+    from bench.shards import section_shards
+
+    return {
+        "build": section_build, "fleet": section_fleet, "incremental": section_incremental,
+        "package": section_package, "scale": section_scale, "large": section_large, "shards": section_shards,
+        "correctness": section_correctness, "publish": section_publish,
+    }
+
+
+ALIASES = {"memory": "large"}
+
+
+class LoadWatcher(threading.Thread):
+    """Samples the 1-minute load average every 15 s while the benchmark runs."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.done = threading.Event()
+        self.samples: list[float] = []
+
+    def run(self) -> None:
+        while True:
+            try:
+                self.samples.append(float(Path("/proc/loadavg").read_text().split()[0]))
+            except (OSError, ValueError, IndexError):
+                pass
+            if self.done.wait(15):
+                return
+
+    def describe(self) -> str:
+        if not self.samples:
+            return "load average during the run: not sampled"
+        return (f"1-minute load average during the run (sampled every 15 s): mean "
+                f"{statistics.mean(self.samples):.1f}, max {max(self.samples):.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
+    sections_by_name = _sections()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--functions", type=int, default=24, help="functions in the fleet (default 24)")
-    parser.add_argument("--memory-functions", type=int, default=200, help="functions in the memory section")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--scale-functions", type=int, default=200, help="functions in scale and shards (default 200)")
+    parser.add_argument("--large-functions", "--memory-functions", type=int, default=500,
+                        help="functions in the large section (default 500)")
+    parser.add_argument("--correctness-functions", type=int, default=12,
+                        help="functions in the correctness section (default 12)")
+    parser.add_argument("--only", default=",".join(sections_by_name), help="comma-separated sections")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each cheap warm measurement")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     parser.add_argument("--save", type=Path, help="also write the results as JSON to this file")
-    parser.add_argument("--load", type=Path, help="print results saved with --save; run nothing")
+    parser.add_argument("--load", type=Path, action="append",
+                        help="print results saved with --save (repeatable: runs shown one after another); run nothing")
+    parser.add_argument("--docs", type=Path, help="also write the results as a Markdown page (docs/performance.md)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args(argv)
     render = report.markdown if args.markdown else report.text
     if args.load:
-        saved = json.loads(args.load.read_text())
-        loaded = [Section.from_json(s) for s in saved["sections"]]
-        print(render(loaded, [t for s in loaded for t in s.targets], saved["preamble"]))
+        loaded: list[Section] = []
+        preamble: list[str] = []
+        for number, path in enumerate(args.load, start=1):
+            saved = json.loads(path.read_text())
+            loaded += [Section.from_json(s) for s in saved["sections"]]
+            prefix = f"run {number} ({', '.join(s['name'] for s in saved['sections'])}): " if len(args.load) > 1 else ""
+            preamble += [prefix + line for line in saved["preamble"]]
+        print(render(loaded, [t for s in loaded for t in s.targets], preamble))
+        if args.docs:
+            docs.write(args.docs, loaded, [t for s in loaded for t in s.targets], preamble)
         return 0
-    unknown = [s for s in args.only.split(",") if s not in SECTIONS]
+    chosen = [ALIASES.get(s, s) for s in args.only.split(",") if s]
+    unknown = [s for s in chosen if s not in sections_by_name]
     if unknown:
-        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(sections_by_name)}")
     work = Path(tempfile.mkdtemp(prefix="gobuild-bench-"))
     base_env = {**os.environ, "GOFLAGS": ""}
-    bench = Bench(work=work, base_env=base_env, functions=args.functions, memory_functions=args.memory_functions,
+    bench = Bench(work=work, base_env=base_env, functions=args.functions, scale_functions=args.scale_functions,
+                  large_functions=args.large_functions, correctness_functions=args.correctness_functions,
                   repeat=max(1, args.repeat), noop_repeat=max(1, args.repeat) + 2)
     started = time.perf_counter()
     preamble = [f"machine: {machine()}", f"load average at start: {load_average()}"]
+    watcher = LoadWatcher()
+    watcher.start()
     # Compile gobuild's bytecode once, as `pip install` does, so no run below pays for it.
     run([sys.executable, "-m", "gobuild", "--help"], cwd=REPO, env=gobuild_env(bench, base_env))
     sections: list[Section] = []
     try:
-        for name in args.only.split(","):
+        for name in chosen:
             print(f"[{time.perf_counter() - started:6.0f} s] running {name} ...", file=sys.stderr, flush=True)
             load = load_average()
-            section = SECTIONS[name](bench)
+            section_started = time.perf_counter()
+            section = sections_by_name[name](bench)
             if section is not None:
-                note = f"load average (1, 5, 15 min) when this section started: {load}"
+                note = (f"load average (1, 5, 15 min) when this section started: {load}; "
+                        f"section took {time.perf_counter() - section_started:.0f} s")
                 sections.append(replace(section, notes=(*section.notes, note)))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    preamble.append(f"benchmark took {time.perf_counter() - started:.0f} s; load average at end: {load_average()}")
+    watcher.done.set()
+    preamble.append(f"benchmark took {time.perf_counter() - started:.0f} s; load average at end: {load_average()}; "
+                    f"{watcher.describe()}")
     print(render(sections, [t for s in sections for t in s.targets], preamble))
     if args.save:
         args.save.write_text(json.dumps({"preamble": preamble, "sections": [s.as_json() for s in sections]},
                                         indent=1))
+    if args.docs:
+        docs.write(args.docs, sections, [t for s in sections for t in s.targets], preamble)
     return 0
 
 

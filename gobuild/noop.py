@@ -130,7 +130,7 @@ def check(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
     try:
         # Bounded, and refused unread when not a regular file: `-m /dev/zero` or a FIFO must
         # not hang here (the full CLI then says what is wrong with it).
-        data = tomllib.loads(read_small_file(manifest, MAX_MANIFEST_BYTES).decode("utf-8"))
+        data = top_level(tomllib, read_small_file(manifest, MAX_MANIFEST_BYTES).decode("utf-8"))
         with open(os.path.join(out_dir_of(manifest, data), RECORD_NAME), encoding="utf-8") as handle:
             record = json.load(handle)
         entry = record["selections"][selection_key(manifest, args["only"], args["arch"])]  # type: ignore[arg-type]
@@ -139,6 +139,22 @@ def check(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
         return render(entry, quiet=bool(args["quiet"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # no usable record (a TOMLDecodeError is a ValueError): the full build decides
+
+
+def top_level(tomllib: Any, text: str) -> dict[str, Any]:
+    """The manifest's top-level keys (out_dir is the one needed here). TOML puts them before the
+    first table header, so only that part is parsed: a fleet's hundreds of [[function]] tables
+    are not. When the part does not parse alone (a line of a multi-line value starts with "["),
+    the whole text is."""
+    start = 0
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith("["):
+            try:
+                return dict(tomllib.loads(text[:start]))
+            except ValueError:
+                break
+        start += len(line)
+    return dict(tomllib.loads(text))
 
 
 def render(entry: dict[str, Any], *, quiet: bool) -> str:

@@ -25,16 +25,20 @@ from gobuild.build.artifacts import Artifact, ArtifactsFile
 from gobuild.build.fingerprint import State, fingerprint, load_key
 from gobuild.build.golist import Listing, cgo_files, cgo_hint, list_inputs
 from gobuild.build.gotool import GoTool, build_argv
+from gobuild.build.linkwatch import unchanged, watch, watchable
 from gobuild.build.outcome import BuildOptions, Failure
 from gobuild.build.package import MODE_EXECUTABLE, ZipEntry, code_sha256, contents_digest, file_mode, write_zip
 from gobuild.build.processes import Interrupted
 from gobuild.build.scratch import Scratch
 from gobuild.errors import BuildError
 from gobuild.manifest import Manifest
-from gobuild.plan import Group, Target, exec_name, make_plan, settings_for
+from gobuild.plan import BuildSettings, Group, Target, exec_name, make_plan, settings_for
 from gobuild.report import Reporter
 
 Outcome = tuple[list[Artifact], list[Failure]]
+# Twice the cores: compression then gets its share of the CPU beside the linkers of the groups'
+# go builds, so zips keep up with links instead of piling up until the last link ends.
+ZIP_THREADS = 2 * (os.cpu_count() or 2)
 
 
 class GroupRunner:
@@ -57,6 +61,9 @@ class GroupRunner:
         self.changed: set[tuple[str, str]] = set()
         self.known: dict[tuple[str, str], str] = {}  # fingerprints decided without go list
         self.finished: list[Artifact] = []  # zips written so far: kept if the build is interrupted
+        # One `go list` per module and settings, shared by the groups that split them (colliding names).
+        self.listings: dict[BuildSettings, Future[Listing]] = {}
+        self.stale: dict[BuildSettings, list[Target]] = {}
 
     def check(self, target: Target) -> Artifact | None:
         """Decides from the inputs recorded at the last `go list`, without running go: the
@@ -104,11 +111,13 @@ class GroupRunner:
     def run(self, targets: list[Target], module_paths: dict[Path, str]) -> Outcome:
         """Builds the stale targets, group by group in parallel, in a scratch folder in out_dir."""
         plan = make_plan(targets, module_paths)
+        for group in plan.groups:
+            self.stale.setdefault(group.settings, []).extend(group.targets)
         fresh: list[Artifact] = []
         failures: list[Failure] = []
         with Scratch(self.manifest.out_dir) as scratch, \
                 ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool, \
-                ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="zip") as self.zipper:
+                ThreadPoolExecutor(max_workers=ZIP_THREADS, thread_name_prefix="zip") as self.zipper:
             (scratch / "gotmp").mkdir()
             self.go = replace(self.go, tmpdir=str(scratch / "gotmp"))  # go's work folders go with the scratch
             try:
@@ -139,6 +148,11 @@ class GroupRunner:
         if self.stop.is_set():
             skipped = "skipped: --fail-fast after an earlier failure"
             return [], [Failure(target=t, output=skipped) for t in group.targets]
+        # The go build runs on this one-thread pool, so that this thread can hand on its binaries.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="go-build") as side:
+            return self._group(group, out, module, side)
+
+    def _group(self, group: Group, out: Path, module: str, side: ThreadPoolExecutor) -> Outcome:
         for target in group.targets:
             self.reporter.started(target.label, "reading inputs")
         prints = {t: self.known[t.key] for t in group.targets if t.key in self.known}
@@ -147,17 +161,16 @@ class GroupRunner:
         failures: list[Failure] = []
         listing: Listing | None = None
         if len(prints) < len(group.targets):
-            with ThreadPoolExecutor(max_workers=1) as side:
-                if self.options.cache is None and all(t.key in self.changed for t in group.targets) \
-                        and not group.settings.per_target:
-                    # Every target is known to need compiling and there is no cache to ask first:
-                    # compile while `go list` reads the inputs for the new fingerprints (unless
-                    # the ldflags stamp the fingerprint itself).
-                    compiling = side.submit(self.compile, _linked(group, {}), out, module)
-                try:
-                    listing = list_inputs(self.go, group.settings, group.targets)
-                except BuildError as error:  # go list failed for the whole group: bad input or a missing go propagate
-                    return [], [self.failed(t, error.output or error.message, None) for t in group.targets]
+            if self.options.cache is None and all(t.key in self.changed for t in group.targets) \
+                    and not group.settings.per_target:
+                # Every target is known to need compiling and there is no cache to ask first:
+                # compile while `go list` reads the inputs for the new fingerprints (unless
+                # the ldflags stamp the fingerprint itself).
+                compiling = side.submit(self.compile, _linked(group, {}), out, module)
+            try:
+                listing = self.list_inputs(group)
+            except BuildError as error:  # go list failed for the whole group: bad input or a missing go propagate
+                return [], [self.failed(t, error.output or error.message, None) for t in group.targets]
             for target in group.targets:
                 if target in listing.errors:
                     hint = self.cgo_hint(listing.cgo_files(target), group)
@@ -185,15 +198,31 @@ class GroupRunner:
         started = time.monotonic()
         for target in todo:
             self.reporter.progress(target.label, "compiling")
+        out.mkdir(parents=True, exist_ok=True)  # before watchable() looks at it
+        compiling = compiling or side.submit(self.compile, _linked(replace(group, targets=todo), prints), out, module)
+        early: dict[Target, Future[Artifact | Failure]] = {}
+        stats: dict[Target, list[int]] = {}
+        if watchable(out, self.go.tmpdir, dict(self.go.base_env).get("GOCACHE")):
+            names = {exec_name(module, t.function.package): t for t in todo}
+
+            def hand_on(target: Target, binary: Path) -> None:
+                early[target] = self.zipper.submit(self.package_one, target, binary, group, prints[target], started)
+
+            stats = watch(compiling, out, names, hand_on)
+        compiled = compiling.result()
         packaging: list[Future[Artifact | Failure]] = []
-        compiled = compiling.result() if compiling else self.compile(_linked(replace(group, targets=todo), prints),
-                                                                     out, module)
         for target in todo:
             result = compiled[target]
-            if isinstance(result, Failure):
+            handed = early.get(target)
+            if handed is not None and unchanged(out / exec_name(module, target.function.package), stats[target]):
+                packaging.append(handed)  # packaged while later links ran: those bytes are final
+            elif isinstance(result, Failure):
                 hint = self.cgo_hint(self.cgo_candidates(target, listing), group)
                 failures.append(self.failed(target, result.output, hint))
             else:
+                if handed is not None and isinstance(handed.result(), Artifact):
+                    with self.lock:  # changed after it was handed on: its final bytes are packaged again
+                        self.compiled -= 1
                 packaging.append(self.zipper.submit(self.package_one, target, result, group, prints[target], started))
         for future in packaging:
             outcome = future.result()
@@ -202,6 +231,21 @@ class GroupRunner:
             else:
                 built.append(outcome)
         return built, failures
+
+    def list_inputs(self, group: Group) -> Listing:
+        """`go list` of every stale target with the group's settings, run once for all the groups
+        that share them (the first group to ask runs it, the others wait for its answer)."""
+        with self.lock:
+            future = self.listings.get(group.settings)
+            first = future is None
+            if future is None:
+                future = self.listings[group.settings] = Future()
+        if first:
+            try:
+                future.set_result(list_inputs(self.go, group.settings, self.stale.get(group.settings, group.targets)))
+            except BaseException as error:
+                future.set_exception(error)
+        return future.result()
 
     def failed(self, target: Target, output: str, hint: str | None) -> Failure:
         """A target that did not build, reported with Go's output (and the hint, if any)."""

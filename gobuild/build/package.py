@@ -143,7 +143,7 @@ def zip_bytes(entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH) -> bytes:
     if len(body) > zf.MAX_32:
         raise ZipWriteError("the archive passes 4 GiB, which needs Zip64; a Lambda zip is at most 250 MiB")
     end = struct.pack("<4sHHHHIIH", zf.END_SIGNATURE, 0, 0, count, count, len(central), len(body), 0)
-    return bytes(body + central + end)
+    return b"".join((body, central, end))  # one copy of the compressed data, not two
 
 
 def write_zip(dest: Path, entries: Sequence[ZipEntry], *, epoch: int = DOS_EPOCH) -> ZipFile:

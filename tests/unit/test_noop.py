@@ -134,3 +134,21 @@ def test_a_manifest_that_is_a_fifo_or_device_goes_to_the_full_cli_unread(tmp_pat
     os.mkfifo(fifo)  # opening it for reading the usual way would wait for a writer forever
     assert noop.check(["build", "-C", str(tmp_path)], {"PATH": "/bin"}) is None
     assert noop.check(["build", "-m", "/dev/zero"], {"PATH": "/bin"}) is None
+
+
+@pytest.mark.parametrize("text", [
+    'out_dir = "build/zips"\n\n[defaults]\narchitectures = ["arm64"]\n\n[[function]]\nname = "a"\npackage = "./a"\n',
+    'out_dir = "x"\n',  # no table at all
+    '# only tables\n[[function]]\nname = "a"\npackage = "./a"\n',
+    # A line of a multi-line value starts with "[": the top part alone does not parse.
+    'extra = [\n  [1, 2],\n]\nout_dir = "deep"\n[[function]]\nname = "a"\n',
+    'note = """\n[not a table]\n"""\nout_dir = "quoted"\n[[function]]\nname = "a"\n',
+    '  [[function]]\nname = "a"\n',
+])
+def test_top_level_keys_are_those_of_the_whole_manifest(text: str) -> None:
+    tomllib = pytest.importorskip("tomllib")
+    whole = tomllib.loads(text)
+    top = noop.top_level(tomllib, text)
+    assert top.get("out_dir") == whole.get("out_dir")
+    assert all(whole[key] == value for key, value in top.items())
+    assert out_dir_of("/p/gobuild.toml", top) == out_dir_of("/p/gobuild.toml", whole)
