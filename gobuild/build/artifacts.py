@@ -26,7 +26,7 @@ from typing import Any
 
 from gobuild import __version__
 from gobuild.errors import GobuildError, StaleError
-from gobuild.files import write_atomic
+from gobuild.files import parse_json, write_atomic
 from gobuild.manifest import Manifest
 
 SCHEMA_VERSION = 1
@@ -109,7 +109,7 @@ def save(path: Path, document: ArtifactsFile) -> bool:
 def load(path: Path) -> ArtifactsFile:
     """Reads artifacts.json; a missing or unreadable file says to run `gobuild build`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StaleError(f"{path}: no artifacts yet", hint="run `gobuild build` first") from None
     except (OSError, ValueError) as error:

@@ -4,7 +4,6 @@ dist/ folder, an artifacts.json, a published.json), as candidates labelled "name
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, Literal
 from gobuild.diff.archive import MAX_UNZIPPED
 from gobuild.diff.model import DiffInputError
 from gobuild.errors import GobuildError
+from gobuild.files import parse_json
 from gobuild.lambda_facts import ARTIFACTS_NAME, arch_name, function_of_artifact
 
 Kind = Literal["zip", "s3", "dist", "artifacts", "published"]
@@ -103,7 +103,7 @@ def _read_json(path: Path) -> Any:
         size = path.stat().st_size
         if size > MAX_INDEX_BYTES:
             raise DiffInputError(f"{path}: {size} bytes is too large for an index file")
-        return json.loads(path.read_bytes())
+        return parse_json(path.read_bytes())
     except OSError as error:
         raise DiffInputError(f"{path}: cannot read ({error.strerror})") from None
     except ValueError as error:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gobuild.build import artifacts as artifacts_file
 from gobuild.errors import StaleError, UsageError
+from gobuild.files import NestingError, parse_json
 from gobuild.lambda_facts import (
     MAX_EVENT_BYTES,
     MAX_TIMEOUT,
@@ -67,7 +68,7 @@ def parse_event(value: str, *, read_stdin: StdinReader, cwd: Path) -> bytes:
             raise UsageError(f"--event {value}: cannot read: {error.strerror or error}") from None
         return _checked_json(data, f"--event {value}")
     try:
-        json.loads(value)
+        parse_json(value)
     except ValueError:
         raise UsageError(
             f"--event {value!r}: no such file, and not valid JSON",
@@ -81,7 +82,7 @@ def _checked_json(data: bytes, label: str) -> bytes:
         raise UsageError(f"{label}: over the {MAX_EVENT_BYTES}-byte limit of a Lambda invoke")
     try:
         text = data.decode("utf-8-sig")  # a byte order mark is dropped: Go's decoder rejects it
-        json.loads(text)
+        parse_json(text)
     except UnicodeDecodeError as error:
         raise UsageError(f"{label}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except json.JSONDecodeError as error:
@@ -89,6 +90,8 @@ def _checked_json(data: bytes, label: str) -> bytes:
             f"{label}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}",
             hint="an event must be one JSON document",
         ) from None
+    except NestingError as error:
+        raise UsageError(f"{label}: JSON {error}", hint="flatten the event") from None
     return text.strip().encode()
 
 

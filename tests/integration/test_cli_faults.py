@@ -1,0 +1,70 @@
+"""Regressions the CLI-wide fuzz (test_cli_fuzz.py) found, each run as a user runs gobuild: an
+output named at a device, FIFO or directory is refused and left as it was; a path too long for
+the system and JSON nested too deep for the parser are one `error:` line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.integration.fixtures_build import gobuild
+
+TOO_LONG = "x" * 300  # one component over NAME_MAX (255)
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def one_error(proc: object, code: int) -> str:
+    """The one error line of a finished run, after checking its exit code and that no traceback shows."""
+    returncode, stderr = proc.returncode, proc.stderr  # type: ignore[attr-defined]
+    assert returncode == code, stderr
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, stderr
+    return errors[0]
+
+
+@pytest.fixture
+def specials(project: Path) -> dict[str, Path]:
+    made = {"FIFO": project / "fifo", "directory": project / "a-dir"}
+    os.mkfifo(made["FIFO"])
+    made["directory"].mkdir()
+    try:
+        os.mknod(project / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # what /dev/null is
+        made["character device"] = project / "null"
+    except PermissionError:
+        pass
+    return made
+
+
+def unchanged(path: Path) -> bool:
+    return not stat.S_ISREG(os.lstat(path).st_mode)
+
+
+def test_merge_and_init_never_replace_a_device_a_fifo_or_a_directory(project: Path, specials: dict[str, Path]) -> None:
+    for kind, path in specials.items():
+        merged = gobuild("merge", "-C", str(project), "-o", str(path), str(project / "dist/artifacts.json"))
+        line = one_error(merged, 2)
+        assert line.startswith(f"error: {path}: is "), line
+        assert kind in line or kind == "directory", line
+        init = gobuild("init", "-C", str(project), "-m", path.name, "--force")
+        assert one_error(init, 2).startswith(f"error: {path}: is "), init.stderr
+        assert unchanged(path), kind
+
+
+@pytest.mark.parametrize("argv", [["diff", TOO_LONG, "dist"], ["check", TOO_LONG], ["init", "-C", TOO_LONG],
+                                  ["verify", TOO_LONG], ["build", "-m", TOO_LONG]])
+def test_a_path_too_long_for_the_system_is_bad_input(project: Path, argv: list[str]) -> None:
+    assert "File name too long" in one_error(gobuild(*argv, cwd=project), 2)
+
+
+@pytest.mark.parametrize(("argv", "code", "expected"), [
+    (["merge", "deep.json"], 1, "error: deep.json: unreadable (nested too deep to read)"),
+    (["diff", "deep.json", "dist"], 2, "error: deep.json: not valid JSON (nested too deep to read)"),
+    (["invoke", "orders", "--arch", "amd64", "-e", "deep.json"], 2, "error: --event deep.json: JSON nested too deep"),
+])
+def test_json_nested_too_deep_is_one_error(project: Path, argv: list[str], code: int, expected: str) -> None:
+    (project / "deep.json").write_text(DEEP)
+    assert one_error(gobuild(*argv, cwd=project), code).startswith(expected)
