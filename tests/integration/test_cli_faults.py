@@ -68,3 +68,10 @@ def test_a_path_too_long_for_the_system_is_bad_input(project: Path, argv: list[s
 def test_json_nested_too_deep_is_one_error(project: Path, argv: list[str], code: int, expected: str) -> None:
     (project / "deep.json").write_text(DEEP)
     assert one_error(gobuild(*argv, cwd=project), code).startswith(expected)
+
+
+def test_check_refusing_a_deep_file_does_not_speak_of_migrate_alone(project: Path) -> None:
+    (project / "deep.json").write_text(DEEP)
+    proc = gobuild("check", "deep.json", cwd=project)
+    assert one_error(proc, 2).startswith("error: deep.json:1: YAML nested more than 100 levels deep")
+    assert "hint: gobuild refuses such files before parsing them (migrate and check alike)" in proc.stderr
