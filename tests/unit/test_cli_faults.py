@@ -84,3 +84,21 @@ def test_an_interpreter_path_with_a_newline_stays_on_one_line() -> None:
     (summary,) = [f for f in report.findings if f.code == "GB208"]
     assert summary.message.endswith("dynamically linked (\\nlib/ld-linux-aarch64.so.1\\x1b[2J)")
     assert all("\n" not in f.message and "\x1b" not in f.message for f in report.findings)
+
+
+@pytest.mark.parametrize("url", ["http://", "http://user:secret@", "https://"])
+def test_an_endpoint_url_without_a_host_is_bad_input(url: str, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    # Found by the CLI-wide fuzz: `check --endpoint-url http://` ended in botocore's ValueError.
+    from gobuild.errors import UsageError
+    from gobuild.s3 import Bucket
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "AKIDFUZZ", "AWS_SECRET_ACCESS_KEY": "fuzz", "AWS_REGION": "us-east-1",
+                        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+                        "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with pytest.raises(UsageError) as caught:
+        Bucket("lambda-artifacts", endpoint_url=url)
+    assert caught.value.message.startswith("endpoint URL '") and "is not a valid URL" in caught.value.message
+    assert "secret" not in caught.value.message
