@@ -5,7 +5,10 @@ the system and JSON nested too deep for the parser are one `error:` line, never 
 from __future__ import annotations
 
 import os
+import resource
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,17 @@ def specials(project: Path) -> dict[str, Path]:
     except PermissionError:
         pass
     return made
+
+
+def bounded(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m gobuild ARGV` with 4 GiB of address space and a minute: a run that reads a device
+    without bound fails with MemoryError instead of taking the machine, and one that waits on a
+    FIFO times out instead of hanging the suite."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    return subprocess.run([sys.executable, "-m", "gobuild", *argv], cwd=cwd, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60, preexec_fn=limit)
 
 
 def unchanged(path: Path) -> bool:
@@ -75,3 +89,20 @@ def test_check_refusing_a_deep_file_does_not_speak_of_migrate_alone(project: Pat
     proc = gobuild("check", "deep.json", cwd=project)
     assert one_error(proc, 2).startswith("error: deep.json:1: YAML nested more than 100 levels deep")
     assert "hint: gobuild refuses such files before parsing them (migrate and check alike)" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["fifo.zip", "zero.zip", "fifo.json", "zero.json"])
+def test_diff_refuses_a_fifo_or_a_device_unread(project: Path, name: str) -> None:
+    # Found by the CLI-wide fuzz: `diff /dev/zero x.zip` read until the kernel killed it (23 GB).
+    path = project / name
+    if name.startswith("fifo"):
+        os.mkfifo(path)
+    else:
+        try:
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 5))  # what /dev/zero is
+        except PermissionError:
+            pytest.skip("mknod needs root")
+    for argv in (["diff", name, "dist/orders-arm64.zip"], ["diff", "dist/orders-arm64.zip", name]):
+        if name.endswith(".json") and argv[1] != name:
+            argv = ["diff", "dist", name]
+        assert one_error(bounded(*argv, cwd=project), 2) == f"error: {name}: is not a regular file"
