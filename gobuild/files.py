@@ -51,6 +51,18 @@ def check_replaceable(dest: Path) -> None:
                       str(dest))
 
 
+def not_a_file(path: Path) -> str:
+    """'is a FIFO (named pipe), not a file' when path exists and is not a regular file (symbolic
+    links followed); '' when it is one or does not exist. Nothing is opened."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return ""
+    return "" if stat.S_ISREG(mode) else f"is {describe_mode(mode)}, not a file"
+
+
 def describe_mode(mode: int) -> str:
     """'a directory', 'a FIFO (named pipe)', ...: what a non-regular file is, for messages."""
     import stat

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from gobuild import __version__
-from gobuild.errors import GobuildError, StaleError
-from gobuild.files import parse_json, write_atomic
+from gobuild.errors import GobuildError, StaleError, UsageError
+from gobuild.files import NotReadable, parse_json, read_small_file, write_atomic
 from gobuild.manifest import Manifest
 
 SCHEMA_VERSION = 1
+MAX_INDEX_BYTES = 64 << 20  # an artifacts.json or published.json larger than this is not one
 ARTIFACTS_NAME = "artifacts.json"
 
 
@@ -109,9 +110,12 @@ def save(path: Path, document: ArtifactsFile) -> bool:
 def load(path: Path) -> ArtifactsFile:
     """Reads artifacts.json; a missing or unreadable file says to run `gobuild build`."""
     try:
-        data = parse_json(path.read_text(encoding="utf-8"))
+        # Bounded, and a FIFO or a device is refused unread: `merge /dev/zero` must not read forever.
+        data = parse_json(read_small_file(str(path), MAX_INDEX_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise StaleError(f"{path}: no artifacts yet", hint="run `gobuild build` first") from None
+    except NotReadable as error:
+        raise UsageError(f"{path}: {error}", hint="name the artifacts.json `gobuild build` wrote") from None
     except (OSError, ValueError) as error:
         raise StaleError(f"{path}: unreadable ({error})", hint="run `gobuild build` to write it again") from None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:

@@ -17,7 +17,6 @@ from gobuild.lambda_facts import ARTIFACTS_NAME, arch_name, function_of_artifact
 
 Kind = Literal["zip", "s3", "dist", "artifacts", "published"]
 PUBLISHED_SCHEMA_VERSION = 1  # the version gobuild publish writes
-MAX_INDEX_BYTES = 64 << 20  # an artifacts.json or published.json larger than this is not one
 MAX_ZIP_BYTES = MAX_UNZIPPED  # a Lambda zip cannot be larger than what it may unzip to
 PUBLISHED_FIELDS = ("name", "arch", "bucket", "key", "sha256", "code_sha256")
 
@@ -99,6 +98,8 @@ def _index(argument: str, path: Path) -> Side:
 
 
 def _read_json(path: Path) -> Any:
+    from gobuild.build.artifacts import MAX_INDEX_BYTES  # it imports the manifest reader: only for an index
+
     try:
         data = read_small_file(str(path), MAX_INDEX_BYTES)  # a FIFO or device is refused unread
     except OSError as error:

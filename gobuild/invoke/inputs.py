@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gobuild.build import artifacts as artifacts_file
 from gobuild.errors import StaleError, UsageError
-from gobuild.files import NestingError, parse_json
+from gobuild.files import NestingError, not_a_file, parse_json
 from gobuild.lambda_facts import (
     MAX_EVENT_BYTES,
     MAX_TIMEOUT,
@@ -67,6 +67,8 @@ def parse_event(value: str, *, read_stdin: StdinReader, cwd: Path) -> bytes:
         except OSError as error:
             raise UsageError(f"--event {value}: cannot read: {error.strerror or error}") from None
         return _checked_json(data, f"--event {value}")
+    if not_a_file(path):
+        raise UsageError(f"--event {value}: {not_a_file(path)}", hint="pass a JSON file, inline JSON, or - for stdin")
     try:
         parse_json(value)
     except ValueError:
@@ -161,7 +163,7 @@ def resolve_target(
     if target.lower().endswith(".zip"):
         path = cwd / target
         if not path.is_file():
-            raise UsageError(f"{target}: no such zip")
+            raise UsageError(f"{target}: {not_a_file(path) or 'no such zip'}")
         return InvokeTarget(zip_path=path, function_name=function_name_from_zip(path), arch=wanted)
     manifest = load_manifest(manifest_path)
     names = [f.name for f in manifest.functions]

@@ -106,3 +106,22 @@ def test_diff_refuses_a_fifo_or_a_device_unread(project: Path, name: str) -> Non
         if name.endswith(".json") and argv[1] != name:
             argv = ["diff", "dist", name]
         assert one_error(bounded(*argv, cwd=project), 2) == f"error: {name}: is not a regular file"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_merge_and_invoke_refuse_a_fifo_or_a_device_unread(project: Path, kind: str) -> None:
+    # Found by the CLI-wide fuzz: `merge /dev/zero` read without bound, `merge FIFO` hung, and
+    # invoke called an existing device "no such zip" / "no such file".
+    for name in ("shard.json", "thing.zip", "event.json"):
+        if kind == "fifo":
+            os.mkfifo(project / name)
+        else:
+            try:
+                os.mknod(project / name, 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+            except PermissionError:
+                pytest.skip("mknod needs root")
+    words = "a FIFO (named pipe)" if kind == "fifo" else "a character device"
+    assert one_error(bounded("merge", "shard.json", cwd=project), 2) == "error: shard.json: is not a regular file"
+    assert one_error(bounded("invoke", "thing.zip", cwd=project), 2) == f"error: thing.zip: is {words}, not a file"
+    assert one_error(bounded("invoke", "orders", "--arch", "amd64", "-e", "event.json", cwd=project), 2) == (
+        f"error: --event event.json: is {words}, not a file")
