@@ -133,6 +133,11 @@ def run(action: Callable[[], T]) -> T:
         if State.debug:
             raise
         fail(os_error(error))
+    except RuntimeError as error:
+        # Path.resolve() on a symbolic link loop, before Python 3.13 made it an OSError.
+        if State.debug or not str(error).startswith("Symlink loop from "):
+            raise
+        fail(UsageError(str(error), hint=PATH_ERRORS[errno.ELOOP]))
     except KeyboardInterrupt:
         err_console.print("[red]interrupted[/red]")
         raise typer.Exit(130) from None

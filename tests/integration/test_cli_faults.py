@@ -125,3 +125,11 @@ def test_merge_and_invoke_refuse_a_fifo_or_a_device_unread(project: Path, kind: 
     assert one_error(bounded("invoke", "thing.zip", cwd=project), 2) == f"error: thing.zip: is {words}, not a file"
     assert one_error(bounded("invoke", "orders", "--arch", "amd64", "-e", "event.json", cwd=project), 2) == (
         f"error: --event event.json: is {words}, not a file")
+
+
+def test_init_onto_a_symlink_loop_is_bad_input(project: Path) -> None:
+    os.symlink("loop", project / "loop")
+    proc = gobuild("init", "-C", str(project), "-m", "loop", "--force")
+    assert one_error(proc, 2).startswith("error: ")
+    assert "hint: a symbolic link on the path points back at itself" in proc.stderr
+    assert os.readlink(project / "loop") == "loop"

@@ -102,3 +102,17 @@ def test_an_endpoint_url_without_a_host_is_bad_input(url: str, monkeypatch: pyte
         Bucket("lambda-artifacts", endpoint_url=url)
     assert caught.value.message.startswith("endpoint URL '") and "is not a valid URL" in caught.value.message
     assert "secret" not in caught.value.message
+
+
+def test_a_symlink_loop_that_resolve_meets_is_one_usage_error(tmp_path: Path) -> None:
+    # Found by the CLI-wide fuzz: `init -m LOOP` ended in Path.resolve()'s RuntimeError (Python < 3.13).
+    import typer
+
+    from gobuild.cli.app import run
+
+    os.symlink("loop", tmp_path / "loop")
+    with pytest.raises(typer.Exit) as caught:
+        run(lambda: (tmp_path / "loop").resolve())
+    assert caught.value.exit_code == EXIT_BAD_INPUT
+    with pytest.raises(RuntimeError):  # any other RuntimeError is a bug, and shows as one
+        run(lambda: (_ for _ in ()).throw(RuntimeError("something else")))
