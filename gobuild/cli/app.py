@@ -169,10 +169,18 @@ def fail(error: GobuildError) -> NoReturn:
     """Prints an error the way every command does, then exits with its code."""
     if error.output:
         err_console.print(error.output.rstrip(), markup=False, highlight=False)
-    err_console.print(f"[bold red]error:[/bold red] {escape(error.message)}")
+    err_console.print(f"[bold red]error:[/bold red] {escape(one_line(error.message))}")
     if error.hint:
-        err_console.print(f"[dim]hint:[/dim] {escape(error.hint)}")
+        err_console.print(f"[dim]hint:[/dim] {escape(one_line(error.hint))}")
     raise typer.Exit(error.exit_code)
+
+
+def one_line(text: str) -> str:
+    """text with control characters escaped (a file name may hold a newline or a terminal escape),
+    so that an error is one line whatever it quotes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def escape(text: str) -> str:

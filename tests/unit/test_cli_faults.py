@@ -116,3 +116,17 @@ def test_a_symlink_loop_that_resolve_meets_is_one_usage_error(tmp_path: Path) ->
     assert caught.value.exit_code == EXIT_BAD_INPUT
     with pytest.raises(RuntimeError):  # any other RuntimeError is a bug, and shows as one
         run(lambda: (_ for _ in ()).throw(RuntimeError("something else")))
+
+
+def test_an_error_quoting_a_name_with_a_newline_is_still_one_line() -> None:
+    # Found by the CLI-wide fuzz: `verify $'0\n'` printed "error: 0" and ": no such file" apart.
+    from typer.testing import CliRunner
+
+    from gobuild.cli import load_commands
+    from gobuild.cli.app import app, one_line
+
+    assert one_line("a\nb\x1b[2J\tc ☃") == "a\\nb\\x1b[2J\\tc ☃"
+    load_commands(["verify"])
+    result = CliRunner().invoke(app, ["verify", "0\n\x1b[2J.zip"])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert result.stderr == "error: 0\\n\\x1b[2J.zip: no such file\n"
