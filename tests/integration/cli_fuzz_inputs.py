@@ -120,6 +120,10 @@ def values_for(option: Any, named: Mapping[str, list[str]]) -> list[str]:
     return [*STRINGS, *PATHS]
 
 
+# Any text a shell can pass: argv holds no NUL (and no lone surrogate before decoding).
+ARGV_TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=8)
+
+
 @st.composite
 def argument_lists(draw: st.DrawFn, command: Any, servers: Servers) -> list[str]:
     """Options in any order (flags alone, values from their pools, sometimes as --name=value),
@@ -137,7 +141,7 @@ def argument_lists(draw: st.DrawFn, command: Any, servers: Servers) -> list[str]
             argv.append(f"{spelling}={value}")
         else:
             argv += [spelling, value]
-    argv += draw(st.lists(st.sampled_from(["--nope", "-Z", "--json=yes", "--help"]) | st.text(max_size=8), max_size=1))
+    argv += draw(st.lists(st.sampled_from(["--nope", "-Z", "--json=yes", "--help"]) | ARGV_TEXT, max_size=1))
     tail: list[str] = []
     for argument in (p for p in command.params if p.param_type_name == "argument"):
         if command.name == "local-s3":
