@@ -12,6 +12,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run ti
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
+    from typing import Any
 
 # A file changed this close to a build's start may change again within one mtime tick, so its
 # stat cannot stand in for its content.
@@ -33,11 +34,52 @@ def temp_name(dest: Path) -> str:
     return f".{dest.name}."
 
 
+def check_replaceable(dest: Path) -> None:
+    """Raises OSError when dest exists and is neither a regular file nor a symbolic link: a
+    rename would replace a device or a FIFO (as root, /dev/null itself), or fail on a folder."""
+    import errno
+    import stat
+
+    try:
+        mode = os.lstat(dest).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(dest))
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise OSError(errno.EEXIST, f"is {describe_mode(mode)}, not a regular file: gobuild replaces only files",
+                      str(dest))
+
+
+def not_a_file(path: Path) -> str:
+    """'is a FIFO (named pipe), not a file' when path exists and is not a regular file (symbolic
+    links followed); '' when it is one or does not exist. Nothing is opened."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return ""
+    return "" if stat.S_ISREG(mode) else f"is {describe_mode(mode)}, not a file"
+
+
+def describe_mode(mode: int) -> str:
+    """'a directory', 'a FIFO (named pipe)', ...: what a non-regular file is, for messages."""
+    import stat
+
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
 def write_atomic(dest: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Writes through a temporary file in the same folder, then renames it over dest, so a
     reader sees the old bytes or the new ones, never a part. Nothing is left behind on failure;
     the temporary file is locked while it is written, so that remove_dead_temps() can tell one
-    a killed process left from one being written."""
+    a killed process left from one being written. A dest that is a folder, device or FIFO is
+    refused (check_replaceable)."""
+    check_replaceable(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _locked_temp(dest)
     try:
@@ -157,3 +199,18 @@ def find_go(environ: Mapping[str, str]) -> str | None:
             if folder and os.path.isfile(path) and os.access(path, os.X_OK):
                 return path
     return None
+
+
+class NestingError(ValueError):
+    """JSON nested deeper than Python's parser can follow."""
+
+
+def parse_json(data: str | bytes) -> Any:
+    """json.loads, except that nesting too deep for the parser (a RecursionError) is a ValueError,
+    NestingError, like any other JSON it cannot read."""
+    import json
+
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise NestingError("nested too deep to read") from None

@@ -21,7 +21,7 @@ import sys
 import time
 
 from gobuild import lines
-from gobuild.files import RACY_SECONDS, find_go, read_small_file, stat_key, write_atomic
+from gobuild.files import RACY_SECONDS, find_go, parse_json, read_small_file, stat_key, write_atomic
 from gobuild.lambda_facts import MANIFEST_NAME, MAX_MANIFEST_BYTES, out_dir_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -194,7 +194,7 @@ def record(out_dir: str, key: str, *, environ: Mapping[str, str], go: tuple[str,
 
     path = Path(out_dir) / RECORD_NAME
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = parse_json(path.read_text(encoding="utf-8"))
         if document.get("version") != RECORD_VERSION:
             raise ValueError("another version's record")
         selections = dict(document["selections"])

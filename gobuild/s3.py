@@ -148,7 +148,12 @@ class Bucket:
         config = client_config(max_attempts=max(attempts, 1),
                                retry_mode=mode if mode in ("standard", "adaptive") else "standard",
                                pool=pool)
-        self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        try:
+            self.client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        except ValueError as error:  # botocore's "Invalid endpoint: ..." for a URL without a host
+            shown = _USERINFO.sub(r"\1****@", repr(endpoint_url))
+            raise UsageError(f"endpoint URL {shown} is not a valid URL ({type(error).__name__})",
+                             hint="give scheme and host, such as http://127.0.0.1:8333") from None
         self.endpoint = self.redact(str(self.client.meta.endpoint_url))
         self._lock = threading.Lock()
         self._requests = 0

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gobuild import __version__
-from gobuild.errors import GobuildError, StaleError
-from gobuild.files import write_atomic
+from gobuild.errors import GobuildError, StaleError, UsageError
+from gobuild.files import NotReadable, parse_json, read_small_file, write_atomic
 from gobuild.manifest import Manifest
 from gobuild.stamp import StampError
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from gobuild.plan import Target
 
 SCHEMA_VERSION = 1
+MAX_INDEX_BYTES = 64 << 20  # an artifacts.json or published.json larger than this is not one
 ARTIFACTS_NAME = "artifacts.json"
 
 
@@ -113,9 +114,12 @@ def save(path: Path, document: ArtifactsFile) -> bool:
 def load(path: Path) -> ArtifactsFile:
     """Reads artifacts.json; a missing or unreadable file says to run `gobuild build`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # Bounded, and a FIFO or a device is refused unread: `merge /dev/zero` must not read forever.
+        data = parse_json(read_small_file(str(path), MAX_INDEX_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise StaleError(f"{path}: no artifacts yet", hint="run `gobuild build` first") from None
+    except NotReadable as error:
+        raise UsageError(f"{path}: {error}", hint="name the artifacts.json `gobuild build` wrote") from None
     except (OSError, ValueError) as error:
         raise StaleError(f"{path}: unreadable ({error})", hint="run `gobuild build` to write it again") from None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gobuild.files import RACY_SECONDS, stat_key, write_atomic
+from gobuild.files import RACY_SECONDS, parse_json, stat_key, write_atomic
 from gobuild.plan import BuildSettings, Target
 
 STATE_VERSION = 2
@@ -217,7 +217,7 @@ def load_state(out_dir: Path, root: Path) -> State:
     from a checkout at another place (its absolute paths would name the other checkout's files)."""
     path = out_dir / ".gobuild" / "state.json"
     try:
-        data = json.loads(path.read_text())
+        data = parse_json(path.read_text())
         if data.get("version") == STATE_VERSION and data.get("root") == str(root):
             return State(path=path, root=str(root), hashes=HashCache(data["hashes"]), targets=dict(data["targets"]))
     except (OSError, ValueError, KeyError, AttributeError):

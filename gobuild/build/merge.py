@@ -17,7 +17,7 @@ from pathlib import Path
 from gobuild.build import artifacts as artifacts_file
 from gobuild.build.artifacts import Artifact, ArtifactsFile
 from gobuild.errors import UsageError
-from gobuild.files import TEMP_SUFFIX, sha256_file, temp_name
+from gobuild.files import TEMP_SUFFIX, check_replaceable, sha256_file, temp_name
 from gobuild.manifest import Manifest
 from gobuild.plan import Target
 
@@ -111,6 +111,7 @@ def _copy(source: Path, dest: Path) -> None:
     """Copies through a temporary file named as write_atomic names its own, then renames."""
     if source.resolve() == dest.resolve():
         return
+    check_replaceable(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=temp_name(dest), suffix=TEMP_SUFFIX)
     os.close(fd)

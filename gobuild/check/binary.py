@@ -69,7 +69,7 @@ def judge_elf(source: Source, name: str, findings: FindingList, arch: str | None
 
 
 def _judge_header(elf: ElfFile, name: str, findings: FindingList, arch: str | None) -> None:
-    linking = f"dynamically linked ({elf.interpreter})" if elf.is_dynamic else "statically linked"
+    linking = f"dynamically linked ({display(elf.interpreter or '')})" if elf.is_dynamic else "statically linked"
     summary = f"{elf.bits}-bit {elf.arch_name} {elf.type_name}, {elf.os_name} ABI, {linking}"
     findings.add("GB208", f"{name}: ELF {summary}", entry=name)
     if elf.goarch not in ARCHES or elf.bits != 64:

@@ -34,8 +34,9 @@ from gobuild.check.binary import AL2023_LOADERS
 from gobuild.check.bootstrap import judge_bootstrap
 from gobuild.check.findings import CODES, MAX_PER_CODE, Finding, FindingList, Report
 from gobuild.check.zipentry import READ_CAP
-from gobuild.check.zipread import NotRegularFile, bytes_file, describe_mode, open_zip
+from gobuild.check.zipread import NotRegularFile, bytes_file, open_zip
 from gobuild.errors import UsageError
+from gobuild.files import describe_mode
 from gobuild.lambda_facts import ZIPPED_LIMIT, require_arch
 
 __all__ = [

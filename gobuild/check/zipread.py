@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from gobuild.check import zipformat as zf
 from gobuild.errors import UsageError
+from gobuild.files import describe_mode
 from gobuild.lambda_facts import MIB
 
 # Far above any Lambda zip (node_modules trees reach tens of thousands of entries).
@@ -128,14 +129,6 @@ def open_zip(path: Path) -> tuple[BinaryIO, int]:
     except BaseException:
         os.close(fd)
         raise
-
-
-def describe_mode(mode: int) -> str:
-    """'a directory', 'a FIFO (named pipe)', ...: what a non-regular file is, for messages."""
-    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISSOCK, "a socket"))
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def read_directory(file: BinaryIO, size: int) -> Directory:

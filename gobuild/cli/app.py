@@ -3,6 +3,7 @@ usage line's metavars, `--version` and shell completion."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from gobuild.errors import EXIT_BAD_INPUT, GobuildError
+from gobuild.errors import EXIT_BAD_INPUT, GobuildError, UsageError
 from gobuild.lambda_facts import MANIFEST_NAME
 
 if TYPE_CHECKING:
@@ -120,26 +121,66 @@ def go_version_line(environ: Mapping[str, str]) -> str:
 
 
 def run(action: Callable[[], T]) -> T:
-    """Runs a core call; a GobuildError becomes one red line, a hint and its exit code."""
+    """Runs a core call; a GobuildError becomes one red line, a hint and its exit code, and so
+    does an OSError no stage turned into one (a path too long, a symlink loop, a full disk)."""
     try:
         return action()
     except GobuildError as error:
         if State.debug:
             raise
         fail(error)
+    except OSError as error:
+        if State.debug:
+            raise
+        fail(os_error(error))
+    except RuntimeError as error:
+        # Path.resolve() on a symbolic link loop, before Python 3.13 made it an OSError.
+        if State.debug or not str(error).startswith("Symlink loop from "):
+            raise
+        fail(UsageError(str(error), hint=PATH_ERRORS[errno.ELOOP]))
     except KeyboardInterrupt:
         err_console.print("[red]interrupted[/red]")
         raise typer.Exit(130) from None
+
+
+# errno → hint, for the OS errors that mean the path given is wrong (exit 2); any other is exit 1.
+PATH_ERRORS = {
+    errno.ENAMETOOLONG: "a file name holds at most 255 bytes, and a path 4096",
+    errno.ELOOP: "a symbolic link on the path points back at itself",
+    errno.ENOTDIR: "a part of the path is a file, not a directory",
+    errno.EISDIR: "name a file, not a directory",
+    errno.ENOENT: "check the path",
+    errno.EEXIST: "name a regular file, or a path where none exists yet",
+}
+SHOWN_PATH = 120  # characters of a path an error line shows; a longer one is cut in the middle
+
+
+def os_error(error: OSError) -> GobuildError:
+    """One line for an OSError: the path it names (shortened), then the system's words."""
+    names = [str(os.fsdecode(n)) for n in (error.filename, error.filename2) if n is not None]
+    where = " -> ".join(n if len(n) <= SHOWN_PATH else f"{n[:80]}…{n[-30:]} ({len(n)} characters)" for n in names)
+    words = error.strerror or str(error)
+    wrapped = (UsageError if error.errno in PATH_ERRORS else GobuildError)(
+        f"{where}: {words}" if where else words, hint=PATH_ERRORS.get(error.errno or 0))
+    return wrapped
 
 
 def fail(error: GobuildError) -> NoReturn:
     """Prints an error the way every command does, then exits with its code."""
     if error.output:
         err_console.print(error.output.rstrip(), markup=False, highlight=False)
-    err_console.print(f"[bold red]error:[/bold red] {escape(error.message)}")
+    err_console.print(f"[bold red]error:[/bold red] {escape(one_line(error.message))}")
     if error.hint:
-        err_console.print(f"[dim]hint:[/dim] {escape(error.hint)}")
+        err_console.print(f"[dim]hint:[/dim] {escape(one_line(error.hint))}")
     raise typer.Exit(error.exit_code)
+
+
+def one_line(text: str) -> str:
+    """text with control characters escaped (a file name may hold a newline or a terminal escape),
+    so that an error is one line whatever it quotes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def escape(text: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from gobuild import __version__
 from gobuild.check.verify import Finding, Report
-from gobuild.files import RACY_SECONDS, write_atomic
+from gobuild.files import RACY_SECONDS, parse_json, write_atomic
 
 FILE_NAME = "check-verdicts.json"
 MAX_ENTRIES = 4000
@@ -58,7 +58,7 @@ class VerdictCache:
 
     def _load(self) -> dict[str, Any]:
         try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
+            document = parse_json(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
         if not isinstance(document, dict) or document.get("schema") != SCHEMA or document.get("rules") != self.rules:

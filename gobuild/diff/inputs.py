@@ -4,7 +4,6 @@ dist/ folder, an artifacts.json, a published.json), as candidates labelled "name
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +12,11 @@ from typing import Any, Literal
 from gobuild.diff.archive import MAX_UNZIPPED
 from gobuild.diff.model import DiffInputError
 from gobuild.errors import GobuildError
+from gobuild.files import NotReadable, parse_json, read_small_file
 from gobuild.lambda_facts import ARTIFACTS_NAME, arch_name, function_of_artifact
 
 Kind = Literal["zip", "s3", "dist", "artifacts", "published"]
 PUBLISHED_SCHEMA_VERSION = 1  # the version gobuild publish writes
-MAX_INDEX_BYTES = 64 << 20  # an artifacts.json or published.json larger than this is not one
 MAX_ZIP_BYTES = MAX_UNZIPPED  # a Lambda zip cannot be larger than what it may unzip to
 PUBLISHED_FIELDS = ("name", "arch", "bucket", "key", "sha256", "code_sha256")
 
@@ -99,13 +98,16 @@ def _index(argument: str, path: Path) -> Side:
 
 
 def _read_json(path: Path) -> Any:
+    from gobuild.build.artifacts import MAX_INDEX_BYTES  # it imports the manifest reader: only for an index
+
     try:
-        size = path.stat().st_size
-        if size > MAX_INDEX_BYTES:
-            raise DiffInputError(f"{path}: {size} bytes is too large for an index file")
-        return json.loads(path.read_bytes())
+        data = read_small_file(str(path), MAX_INDEX_BYTES)  # a FIFO or device is refused unread
     except OSError as error:
         raise DiffInputError(f"{path}: cannot read ({error.strerror})") from None
+    except NotReadable as error:
+        raise DiffInputError(f"{path}: {error}", hint="name an artifacts.json or a published.json") from None
+    try:
+        return parse_json(data)
     except ValueError as error:
         raise DiffInputError(f"{path}: not valid JSON ({error})") from None
 
@@ -145,11 +147,11 @@ def read_local(candidate: Candidate) -> bytes:
     if candidate.path is None:
         raise DiffInputError(f"{candidate.source}: not a local file")
     try:
-        size = candidate.path.stat().st_size
-        if size > MAX_ZIP_BYTES:
-            raise DiffInputError(f"{candidate.source}: {size} bytes, more than the {MAX_ZIP_BYTES}-byte limit")
-        return candidate.path.read_bytes()
+        # A FIFO or a device such as /dev/zero is refused unread, a larger file before it is read.
+        return read_small_file(str(candidate.path), MAX_ZIP_BYTES)
     except FileNotFoundError:
         raise DiffInputError(f"{candidate.source}: no such file", hint="run `gobuild build` again") from None
     except OSError as error:
         raise DiffInputError(f"{candidate.source}: cannot read ({error.strerror})") from None
+    except NotReadable as error:
+        raise DiffInputError(f"{candidate.source}: {error}", hint="name a zip file") from None

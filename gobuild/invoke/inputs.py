@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gobuild.build import artifacts as artifacts_file
 from gobuild.errors import StaleError, UsageError
+from gobuild.files import NestingError, not_a_file, parse_json
 from gobuild.lambda_facts import (
     MAX_EVENT_BYTES,
     MAX_TIMEOUT,
@@ -66,8 +67,10 @@ def parse_event(value: str, *, read_stdin: StdinReader, cwd: Path) -> bytes:
         except OSError as error:
             raise UsageError(f"--event {value}: cannot read: {error.strerror or error}") from None
         return _checked_json(data, f"--event {value}")
+    if not_a_file(path):
+        raise UsageError(f"--event {value}: {not_a_file(path)}", hint="pass a JSON file, inline JSON, or - for stdin")
     try:
-        json.loads(value)
+        parse_json(value)
     except ValueError:
         raise UsageError(
             f"--event {value!r}: no such file, and not valid JSON",
@@ -81,7 +84,7 @@ def _checked_json(data: bytes, label: str) -> bytes:
         raise UsageError(f"{label}: over the {MAX_EVENT_BYTES}-byte limit of a Lambda invoke")
     try:
         text = data.decode("utf-8-sig")  # a byte order mark is dropped: Go's decoder rejects it
-        json.loads(text)
+        parse_json(text)
     except UnicodeDecodeError as error:
         raise UsageError(f"{label}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except json.JSONDecodeError as error:
@@ -89,6 +92,8 @@ def _checked_json(data: bytes, label: str) -> bytes:
             f"{label}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}",
             hint="an event must be one JSON document",
         ) from None
+    except NestingError as error:
+        raise UsageError(f"{label}: JSON {error}", hint="flatten the event") from None
     return text.strip().encode()
 
 
@@ -158,7 +163,7 @@ def resolve_target(
     if target.lower().endswith(".zip"):
         path = cwd / target
         if not path.is_file():
-            raise UsageError(f"{target}: no such zip")
+            raise UsageError(f"{target}: {not_a_file(path) or 'no such zip'}")
         return InvokeTarget(zip_path=path, function_name=function_name_from_zip(path), arch=wanted)
     manifest = load_manifest(manifest_path)
     names = [f.name for f in manifest.functions]

@@ -22,7 +22,7 @@ MAX_DEPTH = 100
 # hundred); a billion-laughs file asks for billions.
 MAX_ALIAS_NODES = 100_000
 
-_HINT = "migrate refuses such files before parsing them; nothing was changed"
+_HINT = "gobuild refuses such files before parsing them (migrate and check alike); nothing was changed"
 
 
 def check_yaml(text: str, path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from gobuild import __version__
 from gobuild.build.artifacts import Artifact, ArtifactsFile, load_fresh
 from gobuild.check.verify import verify_zip
-from gobuild.files import sha256_file, write_atomic
+from gobuild.files import parse_json, sha256_file, write_atomic
 from gobuild.manifest import Manifest
 
 VERIFIED_NAME = ".publish-verified.json"
@@ -72,7 +72,7 @@ def verify_key(artifact: Artifact) -> str:
 def load_verified(out_dir: Path) -> dict[str, list[str]]:
     """The memo of zips that passed verification; unreadable counts as empty."""
     try:
-        data = json.loads((out_dir / VERIFIED_NAME).read_text(encoding="utf-8"))
+        data = parse_json((out_dir / VERIFIED_NAME).read_text(encoding="utf-8"))
         return {str(k): [str(w) for w in v] for k, v in data["passed"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}

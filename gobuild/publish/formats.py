@@ -16,7 +16,7 @@ import portalocker
 from gobuild import __version__
 from gobuild.build.artifacts import ArtifactsFile
 from gobuild.errors import UsageError
-from gobuild.files import write_atomic
+from gobuild.files import parse_json, write_atomic
 from gobuild.publish.model import Published
 
 PUBLISHED_NAME = "published.json"
@@ -66,7 +66,7 @@ def render_published(entries: Sequence[Published]) -> bytes:
 def parse_published(data: bytes) -> tuple[Published, ...]:
     """Entries of a published.json; an unreadable or foreign file counts as empty."""
     try:
-        document = json.loads(data)
+        document = parse_json(data)
         if document.get("schema_version") != PUBLISHED_SCHEMA_VERSION:
             return ()
         return tuple(Published(**entry) for entry in document["artifacts"])
