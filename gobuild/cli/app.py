@@ -221,11 +221,28 @@ def use_conventional_metavars(typer_app: typer.Typer) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. A flag or argument click refuses is one `error:` line and a
+    `hint:` naming the command's --help, like every other error (exit code 2)."""
+    # typer carries its own copy of click: its exceptions, not the click package's, reach here.
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from typer.exceptions import Abort
+
     use_conventional_metavars(app)
     try:
-        app(prog_name=PROG_NAME)
+        result = app(prog_name=PROG_NAME, standalone_mode=False)
+    except NoArgsIsHelpError as shown:  # the help was printed when the error was made
+        sys.exit(shown.exit_code)
+    except ClickException as problem:
+        context = problem.ctx if isinstance(problem, UsageError) else None
+        command = context.command_path if context else PROG_NAME
+        usage = " ".join(context.get_usage().split()) + "; " if context else ""
+        err_console.print(f"[bold red]error:[/bold red] {escape(one_line(problem.format_message()))}")
+        err_console.print(f"[dim]hint:[/dim] {escape(usage)}`{escape(command)} --help` says more")
+        sys.exit(problem.exit_code)
+    except Abort:
+        sys.exit(130)  # EOF or Ctrl-C while click read input: as a shell reports SIGINT
     except SystemExit as exit_:
         # click maps usage errors to 2 already; keep everything else as it is.
         code = exit_.code if isinstance(exit_.code, int) else EXIT_BAD_INPUT
         sys.exit(code)
+    sys.exit(result if isinstance(result, int) else 0)
