@@ -158,11 +158,12 @@ def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: lis
         replace = module.get("Replace") or {}
         version = replace.get("Version") or (module.get("Version") if not replace else "")
         if version:
-            # An immutable module version from the module cache: its identity is enough.
             modules.add(f"{replace.get('Path') or module.get('Path')}@{version}")
-            continue
-        root = replace.get("Dir") or module.get("Dir") or package["Dir"]
-        prefix = module.get("Path", "")
+            if module.get("Dir"):
+                continue  # an immutable module version from the module cache: its identity is enough
+        # A versioned module without a Dir is read from vendor/, where its files can be edited.
+        root = package["Dir"] if version else replace.get("Dir") or module.get("Dir") or package["Dir"]
+        prefix = f"vendor/{package['ImportPath']}" if version else module.get("Path", "")
         if replace.get("Dir") and os.path.isfile(os.path.join(root, "go.mod")):
             # A local replacement's requirements take part in choosing module versions.
             files.append((os.path.join(root, "go.mod"), f"{prefix}/go.mod"))
