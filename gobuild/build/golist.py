@@ -36,6 +36,7 @@ _IGNORED_LISTS = ("IgnoredGoFiles", "IgnoredOtherFiles")
 _GLOB = re.compile(r"[*?[\\]")
 MAX_REPLAYED_JSON = 4096  # a failed go list's stdout is shown when it is this short
 _DOWNLOADING = re.compile(r"^go: (downloading|finding|extracting) ")
+_POSITION = re.compile(r"^[^\s:]+\.go:\d+(?::\d+)?: ")  # file.go:line:col: as Go prefixes an error
 
 
 class Listing:
@@ -107,7 +108,7 @@ def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) 
             errors[target] = _failure(done, target, [f"go list did not report {target.function.package}"])
             continue
         closures[target] = [packages[p] for p in [main["ImportPath"], *(main.get("Deps") or [])] if p in packages]
-        messages = _errors_of(main, closures[target])
+        messages = errors_of(main, closures[target])
         if messages:
             errors[target] = _failure(done, target, messages)
         else:
@@ -115,8 +116,9 @@ def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) 
     return Listing(inputs, errors, closures)
 
 
-def _errors_of(main: dict[str, Any], closure: Sequence[dict[str, Any]]) -> list[str]:
-    """Go's messages for a target, as `go build` prints them: position, then the error."""
+def errors_of(main: dict[str, Any], closure: Sequence[dict[str, Any]]) -> list[str]:
+    """Go's messages for a target, as `go build` prints them: position, then the error; an error
+    that several imports give is said once, with a count of the others."""
     found = [main["Error"]] if main.get("Error") else []
     found += main.get("DepsErrors") or []
     if not found:  # a package with an error that DepsErrors did not carry
@@ -124,13 +126,33 @@ def _errors_of(main: dict[str, Any], closure: Sequence[dict[str, Any]]) -> list[
     found += [{"Err": f"{p['ImportPath']}: go list reported no folder"} for p in closure
               if not p.get("Dir") and not p.get("Error") and not p.get("Standard")]
     messages: list[str] = []
+    repeats: dict[str, int] = {}  # an error's text → how many more positions gave it
     for error in found:
         text = str(error.get("Err", "")).rstrip() if isinstance(error, dict) else str(error)
         position = error.get("Pos") if isinstance(error, dict) else ""
         line = f"{position}: {text}" if position and not text.startswith(str(position)) else text
-        if line and line not in messages:
-            messages.append(line)
-    return messages
+        if not line or line in messages:
+            continue
+        # One module the proxy refuses fails every import of it: say it once, then count.
+        said = _text_of(line)
+        if said in repeats:
+            repeats[said] += 1
+            continue
+        repeats[said] = 0
+        messages.append(line)
+    return [_with_repeats(line, repeats.get(_text_of(line), 0)) for line in messages]
+
+
+def _text_of(line: str) -> str:
+    """The error of a `position: error` line."""
+    match = _POSITION.match(line)
+    return line[match.end():] if match else line
+
+
+def _with_repeats(line: str, more: int) -> str:
+    if not more:
+        return line
+    return f"{line}\n(the same error at {more} more import{'s' if more != 1 else ''})"
 
 
 def _failure(done: Completed, target: Target, messages: list[str]) -> str:
