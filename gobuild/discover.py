@@ -35,6 +35,7 @@ GENERIC_FOLDERS = frozenset({"cmd", "cmds", "handlers", "handler", "functions", 
                              "cron", "jobs", "services", "apps", "app", "src", "internal", "pkg"})
 _MODULE_LINE = re.compile(r"^\s*module\s+(\S+)", re.MULTILINE)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SHOWN = 5  # skipped folders named in the note; the rest are counted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,10 +90,12 @@ def discover(root: Path, *, all_mains: bool = False) -> Discovery:
     for module_dir in modules:
         mains += _scan_module(module_dir, set(modules), root, notes)
     chosen = [m for m in mains if all_mains or m.uses_lambda]
-    others = len(mains) - len(chosen)
-    if others:
+    skipped = sorted(os.path.relpath(m.folder, root) for m in mains if m not in chosen)
+    if skipped:
+        others = len(skipped)
         verb = "does" if others == 1 else "do"
-        notes.append(f"skipped {plural(others, 'main package')} that {verb} not import aws-lambda-go "
+        shown = ", ".join(skipped[:_SHOWN]) + (f" and {others - _SHOWN} more" if others > _SHOWN else "")
+        notes.append(f"skipped {plural(others, 'main package')} that {verb} not import aws-lambda-go: {shown} "
                      f"(--all-mains includes {'it' if others == 1 else 'them'})")
     if not chosen:
         what = "main package" if all_mains else "main package that imports github.com/aws/aws-lambda-go"
