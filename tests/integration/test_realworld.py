@@ -67,6 +67,15 @@ CASES = {
         {"function": "deposit", "credited": "42"},
         notes=("aws_lambda_function.default (a function for each of 2 calls",),
     ),
+    # Terraform in terraform/ zipping lambdas/<name>/main with archive_file; one module per function,
+    # named unlike their folders; no go.mod at the root.
+    "terraform-archive-modules": Case(
+        MIGRATE,
+        "greeter",
+        {"name": "ada"},
+        {"function": "greeter", "greeted": "ada"},
+        notes=("data.archive_file.greeter_zip is no longer used", "data.archive_file.queue_drain_zip is no longer used"),
+    ),
     # One Go module per function, built by SAM's makefile targets; no go.mod at the root.
     "sam-makefile-modules": Case(MIGRATE, "quotes", {"symbol": "GO"}, {"function": "quotes", "quoted": "GO"}),
 }
@@ -120,6 +129,9 @@ def test_a_project_migrates_builds_verifies_and_runs(case: str, tmp_path: Path) 
     invoke = gobuild("invoke", spec.function, "--event", json.dumps(spec.event), cwd=folder)
     assert invoke.returncode == 0, invoke.stderr
     assert json.loads(invoke.stdout) == spec.response
+    deployed = gobuild("check", ".", cwd=folder)  # the definitions against the zips just built
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "/../" not in deployed.stdout, deployed.stdout  # a Terraform ${path.module}/../dist reads as dist/
 
     check = gobuild("migrate", ".", "--build", "gobuild", "--check", cwd=folder)
     assert check.returncode == 0, check.stdout
