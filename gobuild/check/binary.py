@@ -68,7 +68,7 @@ def judge_elf(source: Source, name: str, findings: FindingList, arch: str | None
     if info is None:
         return Learned(arch=elf.goarch)
     _judge_go(info, name, findings, dynamic=elf.is_dynamic)
-    if info.dep(AWS_LAMBDA_GO) is None and not _speaks_runtime_api(source, elf):
+    if info.dep(AWS_LAMBDA_GO) is None and not speaks_runtime_api(source, elf):
         # An HTTP server or a CLI zipped by mistake: on Lambda it only times out at init.
         findings.add("GB309", f"{name} does not use {AWS_LAMBDA_GO} and holds no Runtime API path: nothing "
                      "in it asks Lambda for events, so it times out at init (unless a layer such as the Lambda "
@@ -77,7 +77,7 @@ def judge_elf(source: Source, name: str, findings: FindingList, arch: str | None
     return Learned(arch=elf.goarch, go_version=info.go_version, build_info=info)
 
 
-def _speaks_runtime_api(source: Source, elf: ElfFile) -> bool:
+def speaks_runtime_api(source: Source, elf: ElfFile) -> bool:
     """True when the binary holds the Runtime API's invocation path, as a client written with the
     standard library does; True too when it cannot be read (no finding on a guess)."""
     section = elf.section(".rodata")

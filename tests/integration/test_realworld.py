@@ -1,6 +1,7 @@
 """The real-world corpus (testdata/realworld/), each project taken through a new user's path:
 `gobuild init` or `gobuild migrate --build gobuild --write`, then `gobuild build`, `gobuild
-verify`, `gobuild invoke` of one function with an event, and `gobuild migrate --check`.
+verify`, `gobuild invoke` of one function with an event, `gobuild check` of the definitions, and
+`gobuild migrate --check`.
 
 The fixtures are written in the shape of real projects: SAM with Globals and a Node.js function,
 plain CloudFormation JSON, Serverless, Terraform modules, a go.mod with no `go` line, an
