@@ -245,9 +245,10 @@ def _name(mains: Sequence[_Main], root: Path, notes: list[str]) -> list[Found]:
         if taken[name] > 1:  # the same path in two modules: number them
             numbered[name] = numbered.get(name, 0) + 1
             name = _safe_name(f"{name}-{numbered[name]}")
-        if name != parts[main.folder][-1]:
+        natural = _natural(parts[main.folder])
+        if name != natural:
             clashed = taken[names[main.folder]] > 1 or choice[main.folder] > 0
-            why = f"{parts[main.folder][-1]!r} is taken" if clashed else "a function name must be a safe file name"
+            why = f"{candidates[main.folder][0]!r} is taken" if clashed else "a function name must be a safe file name"
             notes.append(f"{os.path.relpath(main.folder, root)} is named {name!r} ({why})")
         package = main.folder.relative_to(main.module_dir).as_posix()
         cgo = tuple(os.path.relpath(f, root) for f in main.cgo)
@@ -262,9 +263,21 @@ def _name(mains: Sequence[_Main], root: Path, notes: list[str]) -> list[Found]:
     return found
 
 
+def _natural(parts: list[str]) -> str:
+    """The name a main's folder gives it: its own, or its parent's when its own only says what it
+    is (`services/orders/cmd` → orders, as migrate names it)."""
+    if len(parts) > 1 and parts[-1] in GENERIC_FOLDERS and parts[-2] not in GENERIC_FOLDERS:
+        return parts[-2]
+    return parts[-1]
+
+
 def _candidates(parts: list[str]) -> list[str]:
     telling = [p for p in parts[:-1] if p not in GENERIC_FOLDERS] + parts[-1:]
-    names = [_safe_name("-".join(telling[-k:])) for k in range(1, len(telling) + 1)]
+    natural = _natural(parts)
+    names = [_safe_name(natural)]
+    # A generic leaf alone (cmd, lambda) never names a function its parent can name.
+    start = 2 if natural != parts[-1] else 1
+    names += [_safe_name("-".join(telling[-k:])) for k in range(start, len(telling) + 1)]
     names += [_safe_name("-".join(parts[-k:])) for k in range(2, len(parts) + 1)]
     return list(dict.fromkeys(names))
 

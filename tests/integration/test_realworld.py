@@ -68,6 +68,13 @@ CASES = {
         {"function": "deposit", "credited": "42"},
         notes=("aws_lambda_function.default (a function for each of 2 calls",),
     ),
+    # services/<name>/cmd for every service, cmd/<tool>/lambda, and a web-adapter HTTP server.
+    "services-cmd": Case(
+        ("init", "--arch", "amd64"),
+        "deposit",
+        {"account": "42", "cents": 500},
+        {"function": "deposit", "account": "42", "balance": 500},
+    ),
     # Terraform in terraform/ zipping lambdas/<name>/main with archive_file; one module per function,
     # named unlike their folders; no go.mod at the root.
     "terraform-archive-modules": Case(
@@ -178,3 +185,19 @@ def test_the_cgo_build_failure_names_cgo(tmp_path: Path) -> None:
     assert gobuild(*MIGRATE, cwd=folder).returncode == 0
     build = gobuild("build", cwd=folder)
     assert "cgo" in build.stderr.replace(str(folder), "").lower()  # not in the folder names
+
+
+def test_functions_in_generic_folders_are_named_for_their_service(tmp_path: Path) -> None:
+    # services/deposit/cmd is deposit (as migrate names it), not cmd or deposit-cmd (survey D28).
+    folder = project("services-cmd", tmp_path)
+    init = gobuild("init", "--arch", "amd64", cwd=folder)
+    assert init.returncode == 0, init.stderr
+    assert "wrote gobuild.toml with 3 functions: audit, deposit, withdraw" in init.stderr
+    assert "is named" not in init.stderr  # no name was changed from what the folders say
+    assert "skipped 1 main package that does not import aws-lambda-go: services/statement/cmd" in init.stderr
+    # Two generic folders of one service: each keeps its own, never a bare `cmd` or `lambda`.
+    shutil.copytree(folder / "cmd/audit/lambda", folder / "services/deposit/lambda")
+    again = gobuild("init", "--arch", "amd64", "--force", cwd=folder)
+    assert again.returncode == 0, again.stderr
+    assert "functions: audit, deposit-cmd, deposit-lambda, withdraw" in again.stderr
+    assert "services/deposit/cmd is named 'deposit-cmd' ('deposit' is taken)" in again.stderr
