@@ -79,6 +79,14 @@ def cgo_hint(files: Sequence[str], module_dir: Path) -> str | None:
             "replacement for that code")
 
 
+def go_sum_hint(output: str, module_dir: Path) -> str | None:
+    """One line for a target go list failed because go.sum lacks entries, or None: Go's own
+    "to add" lines name one package each, where `go mod tidy` adds every missing entry."""
+    if "missing go.sum entry" not in output:
+        return None
+    return f"go.sum lacks entries for modules this function needs: run `go mod tidy` in {module_dir}, then commit go.sum"
+
+
 def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) -> Listing:
     """Runs `go list -deps -e` once for a group of targets and splits the result per target.
     A BuildError (Go's output attached) only when go list itself fails for the whole group."""

@@ -105,6 +105,8 @@ def test_each_failure_is_reported_under_its_function_in_plain_output_and_the_log
         assert not any(GO_SAYS[o] in shown[name] for o in others), (name, shown[name])
     assert "403 Forbidden" in shown["private"]
     assert CGO_HINT in shown["needscgo"] and CGO_ONLY_HINT in shown["cgoonly"] and "hint:" not in shown["syntax"]
+    assert f"go.sum lacks entries for modules this function needs: run `go mod tidy` in {project}" in shown["nosum"]
+    assert "go mod tidy" not in shown["unresolved"] + shown["missingpkg"]
     assert "1 zip in" in proc.stderr and "7 of 8 targets failed" in proc.stderr
     assert sorted(p.name for p in (project / "dist").glob("*.zip")) == ["good-amd64.zip"]
     recorded = json.loads((project / "dist/artifacts.json").read_text())["artifacts"]
