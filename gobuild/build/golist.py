@@ -84,7 +84,8 @@ def go_sum_hint(output: str, module_dir: Path) -> str | None:
     "to add" lines name one package each, where `go mod tidy` adds every missing entry."""
     if "missing go.sum entry" not in output:
         return None
-    return f"go.sum lacks entries for modules this function needs: run `go mod tidy` in {module_dir}, then commit go.sum"
+    return (f"go.sum lacks entries for modules this function needs: run `go mod tidy` in {module_dir}, "
+            "then commit go.sum")
 
 
 def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) -> Listing:
