@@ -35,6 +35,7 @@ GENERIC_FOLDERS = frozenset({"cmd", "cmds", "handlers", "handler", "functions", 
                              "cron", "jobs", "services", "apps", "app", "src", "internal", "pkg"})
 _MODULE_LINE = re.compile(r"^\s*module\s+(\S+)", re.MULTILINE)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SHOWN = 5  # skipped folders named in the note; the rest are counted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,10 +90,12 @@ def discover(root: Path, *, all_mains: bool = False) -> Discovery:
     for module_dir in modules:
         mains += _scan_module(module_dir, set(modules), root, notes)
     chosen = [m for m in mains if all_mains or m.uses_lambda]
-    others = len(mains) - len(chosen)
-    if others:
+    skipped = sorted(os.path.relpath(m.folder, root) for m in mains if m not in chosen)
+    if skipped:
+        others = len(skipped)
         verb = "does" if others == 1 else "do"
-        notes.append(f"skipped {plural(others, 'main package')} that {verb} not import aws-lambda-go "
+        shown = ", ".join(skipped[:_SHOWN]) + (f" and {others - _SHOWN} more" if others > _SHOWN else "")
+        notes.append(f"skipped {plural(others, 'main package')} that {verb} not import aws-lambda-go: {shown} "
                      f"(--all-mains includes {'it' if others == 1 else 'them'})")
     if not chosen:
         what = "main package" if all_mains else "main package that imports github.com/aws/aws-lambda-go"
@@ -242,9 +245,10 @@ def _name(mains: Sequence[_Main], root: Path, notes: list[str]) -> list[Found]:
         if taken[name] > 1:  # the same path in two modules: number them
             numbered[name] = numbered.get(name, 0) + 1
             name = _safe_name(f"{name}-{numbered[name]}")
-        if name != parts[main.folder][-1]:
+        natural = _natural(parts[main.folder])
+        if name != natural:
             clashed = taken[names[main.folder]] > 1 or choice[main.folder] > 0
-            why = f"{parts[main.folder][-1]!r} is taken" if clashed else "a function name must be a safe file name"
+            why = f"{candidates[main.folder][0]!r} is taken" if clashed else "a function name must be a safe file name"
             notes.append(f"{os.path.relpath(main.folder, root)} is named {name!r} ({why})")
         package = main.folder.relative_to(main.module_dir).as_posix()
         cgo = tuple(os.path.relpath(f, root) for f in main.cgo)
@@ -259,9 +263,21 @@ def _name(mains: Sequence[_Main], root: Path, notes: list[str]) -> list[Found]:
     return found
 
 
+def _natural(parts: list[str]) -> str:
+    """The name a main's folder gives it: its own, or its parent's when its own only says what it
+    is (`services/orders/cmd` → orders, as migrate names it)."""
+    if len(parts) > 1 and parts[-1] in GENERIC_FOLDERS and parts[-2] not in GENERIC_FOLDERS:
+        return parts[-2]
+    return parts[-1]
+
+
 def _candidates(parts: list[str]) -> list[str]:
     telling = [p for p in parts[:-1] if p not in GENERIC_FOLDERS] + parts[-1:]
-    names = [_safe_name("-".join(telling[-k:])) for k in range(1, len(telling) + 1)]
+    natural = _natural(parts)
+    names = [_safe_name(natural)]
+    # A generic leaf alone (cmd, lambda) never names a function its parent can name.
+    start = 2 if natural != parts[-1] else 1
+    names += [_safe_name("-".join(telling[-k:])) for k in range(start, len(telling) + 1)]
     names += [_safe_name("-".join(parts[-k:])) for k in range(2, len(parts) + 1)]
     return list(dict.fromkeys(names))
 

@@ -2,7 +2,7 @@
 
 A target's fingerprint covers the Go version (and for cgo, zig's version and target), its build
 settings, the zip timestamp, the bytes of every local source file Go compiles into it (from
-`go list -deps`: Go, assembly, and for cgo the C, C++ and header files), the bytes of
+`go list -deps`: Go, assembly, and for cgo the C, C++ and header files; vendor/ files included), the bytes of
 go.mod/go.sum, the versions of the modules it uses, and its included files. Paths in it
 are module-relative, so two clones at different places agree (a shared cache relies on it).
 The settings hashed are the ldflags *template* and the values of its placeholders but

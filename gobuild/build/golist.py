@@ -36,6 +36,7 @@ _IGNORED_LISTS = ("IgnoredGoFiles", "IgnoredOtherFiles")
 _GLOB = re.compile(r"[*?[\\]")
 MAX_REPLAYED_JSON = 4096  # a failed go list's stdout is shown when it is this short
 _DOWNLOADING = re.compile(r"^go: (downloading|finding|extracting) ")
+_POSITION = re.compile(r"^[^\s:]+\.go:\d+(?::\d+)?: ")  # file.go:line:col: as Go prefixes an error
 
 
 class Listing:
@@ -78,6 +79,15 @@ def cgo_hint(files: Sequence[str], module_dir: Path) -> str | None:
             "replacement for that code")
 
 
+def go_sum_hint(output: str, module_dir: Path) -> str | None:
+    """One line for a target go list failed because go.sum lacks entries, or None: Go's own
+    "to add" lines name one package each, where `go mod tidy` adds every missing entry."""
+    if "missing go.sum entry" not in output:
+        return None
+    return (f"go.sum lacks entries for modules this function needs: run `go mod tidy` in {module_dir}, "
+            "then commit go.sum")
+
+
 def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) -> Listing:
     """Runs `go list -deps -e` once for a group of targets and splits the result per target.
     A BuildError (Go's output attached) only when go list itself fails for the whole group."""
@@ -107,7 +117,7 @@ def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) 
             errors[target] = _failure(done, target, [f"go list did not report {target.function.package}"])
             continue
         closures[target] = [packages[p] for p in [main["ImportPath"], *(main.get("Deps") or [])] if p in packages]
-        messages = _errors_of(main, closures[target])
+        messages = errors_of(main, closures[target])
         if messages:
             errors[target] = _failure(done, target, messages)
         else:
@@ -115,8 +125,9 @@ def list_inputs(go: GoTool, settings: BuildSettings, targets: Iterable[Target]) 
     return Listing(inputs, errors, closures)
 
 
-def _errors_of(main: dict[str, Any], closure: Sequence[dict[str, Any]]) -> list[str]:
-    """Go's messages for a target, as `go build` prints them: position, then the error."""
+def errors_of(main: dict[str, Any], closure: Sequence[dict[str, Any]]) -> list[str]:
+    """Go's messages for a target, as `go build` prints them: position, then the error; an error
+    that several imports give is said once, with a count of the others."""
     found = [main["Error"]] if main.get("Error") else []
     found += main.get("DepsErrors") or []
     if not found:  # a package with an error that DepsErrors did not carry
@@ -124,13 +135,33 @@ def _errors_of(main: dict[str, Any], closure: Sequence[dict[str, Any]]) -> list[
     found += [{"Err": f"{p['ImportPath']}: go list reported no folder"} for p in closure
               if not p.get("Dir") and not p.get("Error") and not p.get("Standard")]
     messages: list[str] = []
+    repeats: dict[str, int] = {}  # an error's text → how many more positions gave it
     for error in found:
         text = str(error.get("Err", "")).rstrip() if isinstance(error, dict) else str(error)
         position = error.get("Pos") if isinstance(error, dict) else ""
         line = f"{position}: {text}" if position and not text.startswith(str(position)) else text
-        if line and line not in messages:
-            messages.append(line)
-    return messages
+        if not line or line in messages:
+            continue
+        # One module the proxy refuses fails every import of it: say it once, then count.
+        said = _text_of(line)
+        if said in repeats:
+            repeats[said] += 1
+            continue
+        repeats[said] = 0
+        messages.append(line)
+    return [_with_repeats(line, repeats.get(_text_of(line), 0)) for line in messages]
+
+
+def _text_of(line: str) -> str:
+    """The error of a `position: error` line."""
+    match = _POSITION.match(line)
+    return line[match.end():] if match else line
+
+
+def _with_repeats(line: str, more: int) -> str:
+    if not more:
+        return line
+    return f"{line}\n(the same error at {more} more import{'s' if more != 1 else ''})"
 
 
 def _failure(done: Completed, target: Target, messages: list[str]) -> str:
@@ -158,11 +189,12 @@ def _inputs_of(main: dict[str, Any], packages: dict[str, Any], module_files: lis
         replace = module.get("Replace") or {}
         version = replace.get("Version") or (module.get("Version") if not replace else "")
         if version:
-            # An immutable module version from the module cache: its identity is enough.
             modules.add(f"{replace.get('Path') or module.get('Path')}@{version}")
-            continue
-        root = replace.get("Dir") or module.get("Dir") or package["Dir"]
-        prefix = module.get("Path", "")
+            if module.get("Dir"):
+                continue  # an immutable module version from the module cache: its identity is enough
+        # A versioned module without a Dir is read from vendor/, where its files can be edited.
+        root = package["Dir"] if version else replace.get("Dir") or module.get("Dir") or package["Dir"]
+        prefix = f"vendor/{package['ImportPath']}" if version else module.get("Path", "")
         if replace.get("Dir") and os.path.isfile(os.path.join(root, "go.mod")):
             # A local replacement's requirements take part in choosing module versions.
             files.append((os.path.join(root, "go.mod"), f"{prefix}/go.mod"))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gobuild.build.artifacts import Artifact, ArtifactsFile
 from gobuild.build.fingerprint import State, fingerprint, load_key
-from gobuild.build.golist import Listing, cgo_files, cgo_hint, list_inputs
+from gobuild.build.golist import Listing, cgo_files, cgo_hint, go_sum_hint, list_inputs
 from gobuild.build.gotool import GoTool, build_argv
 from gobuild.build.linkwatch import unchanged, watch, watchable
 from gobuild.build.outcome import BuildOptions, Failure
@@ -173,7 +173,8 @@ class GroupRunner:
                 return [], [self.failed(t, error.output or error.message, None) for t in group.targets]
             for target in group.targets:
                 if target in listing.errors:
-                    hint = self.cgo_hint(listing.cgo_files(target), group)
+                    hint = self.cgo_hint(listing.cgo_files(target), group) or \
+                        go_sum_hint(listing.errors[target], group.settings.module_dir)
                     failures.append(self.failed(target, listing.errors[target], hint))
                     continue
                 inputs = listing.inputs[target]

@@ -30,6 +30,9 @@ from gobuild.lambda_facts import (
 AL2023_LOADERS = {a.goarch: a.loader for a in Arch.all()}
 # glibc's ABI markers that are not release numbers, and the release that introduced them.
 GLIBC_ABI_MARKERS = {"GLIBC_ABI_DT_RELR": (2, 36)}
+# Every Runtime API client builds this URL path (aws-lambda-go, or one written with net/http).
+RUNTIME_API_PATH = b"/runtime/invocation/"
+_SCAN_CHUNK = 1 << 20
 STATIC_FIX = "build with CGO_ENABLED=0 for a static binary (gobuild build does)"
 OLD_GLIBC_FIX = (
     "build with CGO_ENABLED=0 for a static binary, or compile the C code against glibc 2.34: "
@@ -65,7 +68,32 @@ def judge_elf(source: Source, name: str, findings: FindingList, arch: str | None
     if info is None:
         return Learned(arch=elf.goarch)
     _judge_go(info, name, findings, dynamic=elf.is_dynamic)
+    if info.dep(AWS_LAMBDA_GO) is None and not speaks_runtime_api(source, elf):
+        # An HTTP server or a CLI zipped by mistake: on Lambda it only times out at init.
+        findings.add("GB309", f"{name} does not use {AWS_LAMBDA_GO} and holds no Runtime API path: nothing "
+                     "in it asks Lambda for events, so it times out at init (unless a layer such as the Lambda "
+                     "Web Adapter serves it)", fix=f"start the handler with lambda.Start from {AWS_LAMBDA_GO}/lambda, "
+                     "or leave this program out (gobuild init skips mains that do not import it)", entry=name)
     return Learned(arch=elf.goarch, go_version=info.go_version, build_info=info)
+
+
+def speaks_runtime_api(source: Source, elf: ElfFile) -> bool:
+    """True when the binary holds the Runtime API's invocation path, as a client written with the
+    standard library does; True too when it cannot be read (no finding on a guess)."""
+    section = elf.section(".rodata")
+    start, end = (section.offset, section.offset + section.size) if section else (0, source.size)
+    end = min(end, source.size)
+    overlap = len(RUNTIME_API_PATH) - 1
+    tail = b""
+    try:
+        for offset in range(start, end, _SCAN_CHUNK):
+            data = tail + source.read_at(offset, min(_SCAN_CHUNK, end - offset))
+            if RUNTIME_API_PATH in data:
+                return True
+            tail = data[-overlap:]
+    except ElfError:
+        return True
+    return False
 
 
 def _judge_header(elf: ElfFile, name: str, findings: FindingList, arch: str | None) -> None:

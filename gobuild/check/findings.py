@@ -74,6 +74,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "GB306": ("info", "built without -trimpath"),
     "GB307": ("warning", "built for an amd64 CPU level Lambda does not promise"),
     "GB308": ("error", "built for an arm64 CPU level Graviton2 lacks"),
+    "GB309": ("warning", "no Lambda runtime client (aws-lambda-go)"),
 }
 
 

@@ -9,6 +9,7 @@ resolved (an intrinsic, a variable) is reported with its line and never guessed.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,8 @@ class Resolver:
 
     def shown(self, path: Path) -> str:
         """A path as the user should read it: relative to where check runs, when inside it."""
-        absolute = path if path.is_absolute() else self.base / path
+        # Lexically: terraform/../dist/x.zip reads as dist/x.zip (display only; files are opened as given).
+        absolute = Path(os.path.normpath(path if path.is_absolute() else self.base / path))
         try:
             return absolute.relative_to(self.base).as_posix() or "."
         except ValueError:

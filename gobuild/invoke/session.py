@@ -65,6 +65,7 @@ from gobuild.invoke.taskroot import (
     bootstrap_arch,
     entrypoint_problem,
     exec_error,
+    lacks_runtime_client,
     lambda_environment,
     log_stream_name,
     old_lambda_go,
@@ -157,6 +158,10 @@ class InvokeSession:
                     f"bootstrap uses {AWS_LAMBDA_GO} {old}, which predates the Lambda Runtime API (v1.18.0): it "
                     "never asks for events, so it times out here as on Lambda; fix: "
                     f"go get {AWS_LAMBDA_GO}@latest, then rebuild")
+            elif lacks_runtime_client(bootstrap):
+                self.reporter.warning(
+                    f"bootstrap does not use {AWS_LAMBDA_GO}: nothing in it asks for events, so it times out "
+                    "here as on Lambda (GB309); fix: start the handler with lambda.Start")
         except BaseException:
             self.close()
             raise

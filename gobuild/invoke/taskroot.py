@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from gobuild.check.binary import speaks_runtime_api
 from gobuild.check.buildinfo import read_buildinfo
 from gobuild.check.elf import ElfError, FileSource, parse_elf
 from gobuild.check.extract import extract_zip
@@ -61,6 +62,19 @@ def old_lambda_go(path: Path) -> str | None:
     module = info.dep(AWS_LAMBDA_GO) if info else None
     version = module.effective_version if module else ""
     return version if version and predates_runtime_api(version) else None
+
+
+def lacks_runtime_client(path: Path) -> bool:
+    """True when a Go bootstrap neither uses aws-lambda-go nor holds the Runtime API's path (an
+    HTTP server or a CLI): it never asks for events, so every invocation times out."""
+    try:
+        with open(path, "rb") as handle:
+            source = FileSource(handle, os.fstat(handle.fileno()).st_size)
+            elf = parse_elf(source)
+            info = read_buildinfo(source, elf)
+            return info is not None and info.dep(AWS_LAMBDA_GO) is None and not speaks_runtime_api(source, elf)
+    except (OSError, ElfError):
+        return False
 
 
 def entrypoint_problem(path: Path) -> str | None:

@@ -105,6 +105,8 @@ def test_each_failure_is_reported_under_its_function_in_plain_output_and_the_log
         assert not any(GO_SAYS[o] in shown[name] for o in others), (name, shown[name])
     assert "403 Forbidden" in shown["private"]
     assert CGO_HINT in shown["needscgo"] and CGO_ONLY_HINT in shown["cgoonly"] and "hint:" not in shown["syntax"]
+    assert f"go.sum lacks entries for modules this function needs: run `go mod tidy` in {project}" in shown["nosum"]
+    assert "go mod tidy" not in shown["unresolved"] + shown["missingpkg"]
     assert "1 zip in" in proc.stderr and "7 of 8 targets failed" in proc.stderr
     assert sorted(p.name for p in (project / "dist").glob("*.zip")) == ["good-amd64.zip"]
     recorded = json.loads((project / "dist/artifacts.json").read_text())["artifacts"]
@@ -165,6 +167,8 @@ def test_a_module_that_cannot_be_downloaded_fails_on_every_run(failures: tuple[P
         shown = blocks(proc.stderr)
         assert "403 Forbidden" in shown["private"] and shown["good"].startswith("ok   good/amd64")
         assert "Traceback" not in proc.stderr
+        # Imported twice (main and internal/audit), the refused module is reported once.
+        assert shown["private"].count("403 Forbidden") == 1, shown["private"]
 
 
 def test_a_group_whose_go_list_fails_does_not_stop_the_others(failures: tuple[Path, dict[str, str]]) -> None:

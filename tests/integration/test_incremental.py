@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -136,6 +139,21 @@ def test_a_compile_error_after_a_change_is_reported(project: Path, go_log) -> No
     assert "payments/arm64" in proc.stderr and "cmd/payments-lambda/main.go" in proc.stderr
     assert not (project / "dist/payments-arm64.zip").exists()
     assert "4 up to date" in proc.stderr
+
+
+
+@pytest.mark.parametrize("noop", ["1", "0"])
+def test_an_edit_in_vendor_rebuilds_its_importers(project: Path, go_log, noop: str) -> None:
+    # In vendor mode Go compiles vendor/'s files, which anyone can edit (survey D5).
+    env = {**go_log[0], "GOBUILD_NOOP": noop}
+    subprocess.run([shutil.which("go") or "go", "mod", "vendor"], cwd=project, check=True, capture_output=True)
+    build(project, env)
+    before = snapshot(project)
+    entry = project / "vendor/github.com/aws/aws-lambda-go/lambda/entry.go"
+    entry.write_text(entry.read_text() + '\nfunc init() { println("patched in vendor/") }\n')
+    build(project, env)
+    assert rebuilt(before, snapshot(project)) == {n for n in ALL if n != "healthcheck-arm64.zip"}
+    assert b"patched in vendor/" in zipfile.ZipFile(project / "dist/orders-amd64.zip").read("bootstrap")
 
 
 def every_stat(project: Path) -> dict[str, tuple[int, int, int]]:

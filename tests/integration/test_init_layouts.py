@@ -33,7 +33,7 @@ EXPECTED: dict[str, tuple[set[tuple[str, str, str]], list[str]]] = {
     "skipped": (
         {("direct", "./cmd/direct", "."), ("indirect", "./cmd/indirect", ".")},
         ["note: scripts: 2 files each declare func main()",
-         "note: skipped 1 main package that does not import aws-lambda-go (--all-mains includes it)"],
+         "note: skipped 1 main package that does not import aws-lambda-go: tools/gen (--all-mains includes it)"],
     ),
     "nested": (
         {("api", "./cmd/api", ".")},

@@ -23,6 +23,8 @@ from gobuild.invoke.inputs import InvokeTarget, host_arch
 from gobuild.invoke.results import InvocationResult, InvokeSettings
 from gobuild.invoke.session import InvokeSession
 from gobuild.report import RecordingReporter
+from tests.conftest import TESTDATA
+from tests.integration.fixtures_gobinaries import go_env, run_go
 from tests.integration.fixtures_rie import arm64_runner
 
 ORDER = b'{"item": "x", "quantity": 2}'
@@ -218,6 +220,24 @@ def test_a_function_built_before_the_runtime_api_hangs_in_init(
     (warning,) = reporter.warnings()
     assert "aws-lambda-go v1.17.0, which predates the Lambda Runtime API" in warning
     assert "go get github.com/aws/aws-lambda-go@latest" in warning
+
+
+
+@pytest.mark.skipif(not AMD64_HOST, reason="the binary is built for amd64")
+def test_an_http_server_zipped_as_a_function_is_named_before_it_times_out(tmp_path: Path) -> None:
+    # testdata/realworld/http-server-main's server: no aws-lambda-go, no Runtime API (D22).
+    module = TESTDATA / "realworld/http-server-main"
+    binary = tmp_path / "server"
+    run_go(["build", "-trimpath", "-o", str(binary), "./cmd/server"], cwd=module, env=go_env(GOARCH="amd64"))
+    zip_path = write_zip(tmp_path / "server.zip", [ZipEntry(name="bootstrap", data=binary.read_bytes(), mode=0o755)]).path
+    reporter = RecordingReporter()
+    settings = InvokeSettings(host_arch=host_arch(platform.machine()), timeout=0.5, init_timeout=0.5)
+    target = InvokeTarget(zip_path=zip_path, function_name="server")
+    with InvokeSession(target=target, settings=settings, log_sink=lambda line: None, reporter=reporter) as session:
+        result = session.invoke(b"{}")
+    assert result.error_type == "Sandbox.Timedout"
+    (warning,) = reporter.warnings()
+    assert "does not use github.com/aws/aws-lambda-go" in warning and "GB309" in warning
 
 
 def test_a_second_answer_for_one_request_is_refused(tmp_path: Path) -> None:

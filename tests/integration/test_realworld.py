@@ -1,6 +1,7 @@
 """The real-world corpus (testdata/realworld/), each project taken through a new user's path:
 `gobuild init` or `gobuild migrate --build gobuild --write`, then `gobuild build`, `gobuild
-verify`, `gobuild invoke` of one function with an event, and `gobuild migrate --check`.
+verify`, `gobuild invoke` of one function with an event, `gobuild check` of the definitions, and
+`gobuild migrate --check`.
 
 The fixtures are written in the shape of real projects: SAM with Globals and a Node.js function,
 plain CloudFormation JSON, Serverless, Terraform modules, a go.mod with no `go` line, an
@@ -67,6 +68,22 @@ CASES = {
         {"function": "deposit", "credited": "42"},
         notes=("aws_lambda_function.default (a function for each of 2 calls",),
     ),
+    # services/<name>/cmd for every service, cmd/<tool>/lambda, and a web-adapter HTTP server.
+    "services-cmd": Case(
+        ("init", "--arch", "amd64"),
+        "deposit",
+        {"account": "42", "cents": 500},
+        {"function": "deposit", "account": "42", "balance": 500},
+    ),
+    # Terraform in terraform/ zipping lambdas/<name>/main with archive_file; one module per function,
+    # named unlike their folders; no go.mod at the root.
+    "terraform-archive-modules": Case(
+        MIGRATE,
+        "greeter",
+        {"name": "ada"},
+        {"function": "greeter", "greeted": "ada"},
+        notes=("data.archive_file.greeter_zip is no longer used", "data.archive_file.queue_drain_zip is no longer used"),
+    ),
     # One Go module per function, built by SAM's makefile targets; no go.mod at the root.
     "sam-makefile-modules": Case(MIGRATE, "quotes", {"symbol": "GO"}, {"function": "quotes", "quoted": "GO"}),
 }
@@ -120,6 +137,9 @@ def test_a_project_migrates_builds_verifies_and_runs(case: str, tmp_path: Path) 
     invoke = gobuild("invoke", spec.function, "--event", json.dumps(spec.event), cwd=folder)
     assert invoke.returncode == 0, invoke.stderr
     assert json.loads(invoke.stdout) == spec.response
+    deployed = gobuild("check", ".", cwd=folder)  # the definitions against the zips just built
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "/../" not in deployed.stdout, deployed.stdout  # a Terraform ${path.module}/../dist reads as dist/
 
     check = gobuild("migrate", ".", "--build", "gobuild", "--check", cwd=folder)
     assert check.returncode == 0, check.stdout
@@ -165,3 +185,19 @@ def test_the_cgo_build_failure_names_cgo(tmp_path: Path) -> None:
     assert gobuild(*MIGRATE, cwd=folder).returncode == 0
     build = gobuild("build", cwd=folder)
     assert "cgo" in build.stderr.replace(str(folder), "").lower()  # not in the folder names
+
+
+def test_functions_in_generic_folders_are_named_for_their_service(tmp_path: Path) -> None:
+    # services/deposit/cmd is deposit (as migrate names it), not cmd or deposit-cmd (survey D28).
+    folder = project("services-cmd", tmp_path)
+    init = gobuild("init", "--arch", "amd64", cwd=folder)
+    assert init.returncode == 0, init.stderr
+    assert "wrote gobuild.toml with 3 functions: audit, deposit, withdraw" in init.stderr
+    assert "is named" not in init.stderr  # no name was changed from what the folders say
+    assert "skipped 1 main package that does not import aws-lambda-go: services/statement/cmd" in init.stderr
+    # Two generic folders of one service: each keeps its own, never a bare `cmd` or `lambda`.
+    shutil.copytree(folder / "cmd/audit/lambda", folder / "services/deposit/lambda")
+    again = gobuild("init", "--arch", "amd64", "--force", cwd=folder)
+    assert again.returncode == 0, again.stderr
+    assert "functions: audit, deposit-cmd, deposit-lambda, withdraw" in again.stderr
+    assert "services/deposit/cmd is named 'deposit-cmd' ('deposit' is taken)" in again.stderr

@@ -369,3 +369,30 @@ def test_a_cgo_binary_within_glibc_234_passes_the_glibc_and_library_checks(
     assert exit_code == 0
     assert not {"GB213", "GB214"} & set(codes(document))
     assert "needs libc.so.6 (symbol versions up to GLIBC_2.34)" in finding(document, "GB211")["message"]
+
+
+def test_a_main_that_is_not_a_lambda_function_is_skipped_by_init_and_warned_by_verify(tmp_path: Path) -> None:
+    # testdata/realworld/http-server-main: an HTTP server and a CLI next to where Lambdas would be (D22).
+    project = Path(shutil.copytree(TESTDATA / "realworld/http-server-main", tmp_path / "storefront"))
+    init = run_gobuild("init", "-C", str(project), "--arch", "amd64")
+    assert init.returncode == 2, init.stderr
+    assert "skipped 2 main packages that do not import aws-lambda-go: cmd/reindex, cmd/server" in init.stderr
+    init = run_gobuild("init", "-C", str(project), "--arch", "amd64", "--all-mains")
+    assert init.returncode == 0, init.stderr
+    build = run_gobuild("build", "-C", str(project))
+    assert build.returncode == 0, build.stderr
+    status, document = verify_json(str(project / "dist/server-amd64.zip"))
+    assert status == 0  # a warning: behind the Lambda Web Adapter layer such a server does run
+    warning = finding(document, "GB309")
+    assert warning["severity"] == "warning" and "lambda.Start" in warning["fix"]
+    assert run_gobuild("verify", "--strict", str(project / "dist/reindex-amd64.zip")).returncode == 1
+
+
+def test_a_function_speaking_the_runtime_api_with_net_http_is_not_warned(tmp_path: Path) -> None:
+    project = tmp_path / "shop"
+    shutil.copytree(TESTDATA / "cmd/healthcheck", project / "cmd/healthcheck")
+    (project / "go.mod").write_text("module example.com/shop\n\ngo 1.22\n")
+    assert run_gobuild("init", "-C", str(project), "--arch", "amd64").returncode == 0
+    assert run_gobuild("build", "-C", str(project)).returncode == 0
+    status, document = verify_json(str(project / "dist/healthcheck-amd64.zip"))
+    assert status == 0 and "GB309" not in codes(document)

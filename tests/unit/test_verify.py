@@ -375,9 +375,21 @@ def test_build_settings_findings() -> None:
     assert not report.failed(strict=True) and not report.failed(strict=False)
 
 
-def test_no_norpc_finding_without_aws_lambda_go() -> None:
+def test_without_aws_lambda_go_a_warning_says_nothing_asks_for_events_and_no_norpc_finding() -> None:
+    # An HTTP server or a CLI zipped by mistake (survey D22): it would time out at init on Lambda.
     settings = [("CGO_ENABLED", "0"), ("GOOS", "linux"), ("-trimpath", "true")]
-    assert verify_elf(go_elf(lambda_go=None, settings=settings)).codes() == ("GB208", "GB301")
+    report = verify_elf(go_elf(lambda_go=None, settings=settings))
+    assert report.codes() == ("GB208", "GB301", "GB309")
+    finding = by_code(report, "GB309")
+    assert finding.severity == "warning" and "Runtime API" in finding.message and "lambda.Start" in finding.fix
+    assert not report.has_errors
+
+
+def test_a_program_that_speaks_the_runtime_api_itself_gets_no_warning() -> None:
+    # Like testdata/cmd/healthcheck: net/http and the API's path, no aws-lambda-go.
+    settings = [("CGO_ENABLED", "0"), ("GOOS", "linux"), ("-trimpath", "true")]
+    elf = go_elf(lambda_go=None, settings=settings) + b"http://%s/2018-06-01/runtime/invocation/next\0"
+    assert "GB309" not in verify_elf(elf).codes()
 
 
 def test_goos_other_than_linux_is_an_error() -> None:

@@ -21,7 +21,10 @@ from testdata.make_broken_zips import (
     raw_zip,
 )
 
-CGO_SETTINGS = [("-trimpath", "true"), ("CGO_ENABLED", "1"), ("GOARCH", "amd64"), ("GOOS", "linux")]
+CGO_SETTINGS = [("-tags", "lambda.norpc"), ("-trimpath", "true"), ("CGO_ENABLED", "1"), ("GOARCH", "amd64"),
+                ("GOOS", "linux")]
+# Every binary here is a Lambda function: it uses aws-lambda-go (GB309 otherwise).
+LAMBDA_GO = [("github.com/aws/aws-lambda-go", "v1.55.1")]
 # What a cgo binary built against glibc 2.34 asks for (read from one with readelf -V).
 GLIBC_234 = [("libc.so.6", v) for v in ("GLIBC_2.34", "GLIBC_2.32", "GLIBC_2.3.2", "GLIBC_2.2.5")]
 
@@ -29,7 +32,7 @@ GLIBC_234 = [("libc.so.6", v) for v in ("GLIBC_2.34", "GLIBC_2.32", "GLIBC_2.3.2
 def dynamic_elf(*, needed: list[str], versions: list[tuple[str, str]], settings: list[tuple[str, str]] | None = None,
                 machine: int = EM_X86_64) -> bytes:
     return minimal_elf(machine=machine, interpreter=LOADERS[machine], go_version="go1.26.8",
-                       modinfo=go_modinfo(settings=CGO_SETTINGS if settings is None else settings),
+                       modinfo=go_modinfo(deps=LAMBDA_GO, settings=CGO_SETTINGS if settings is None else settings),
                        needed=needed, versions=versions)
 
 
@@ -127,8 +130,9 @@ def test_musl_binaries_are_not_judged_against_glibc() -> None:
 
 def go_elf(setting: tuple[str, str], machine: int) -> bytes:
     goarch = "amd64" if machine == EM_X86_64 else "arm64"
-    settings = [("-trimpath", "true"), ("CGO_ENABLED", "0"), ("GOARCH", goarch), ("GOOS", "linux"), setting]
-    return minimal_elf(machine=machine, go_version="go1.26.8", modinfo=go_modinfo(settings=settings))
+    settings = [("-tags", "lambda.norpc"), ("-trimpath", "true"), ("CGO_ENABLED", "0"), ("GOARCH", goarch),
+                ("GOOS", "linux"), setting]
+    return minimal_elf(machine=machine, go_version="go1.26.8", modinfo=go_modinfo(deps=LAMBDA_GO, settings=settings))
 
 
 @pytest.mark.parametrize(("level", "code"), [("v1", None), ("v2", None), ("v3", "GB307"), ("v4", "GB307")])
