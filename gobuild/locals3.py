@@ -18,13 +18,16 @@ console scripts. Standard library at import time; boto3 is imported when a clien
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import secrets
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import sysconfig
 import tempfile
 import time
@@ -198,7 +201,7 @@ class S3Server:
             try:
                 self.process = subprocess.Popen(
                     self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    env=env, cwd=self.root, start_new_session=True,
+                    env=env, cwd=self.root, start_new_session=True, preexec_fn=_die_with_parent,
                 )
             except OSError as error:
                 raise WeedNotFoundError(f"cannot run {self.weed}: {error.strerror or error}",
@@ -364,3 +367,10 @@ def throwaway_server(buckets: tuple[str, ...] = (DEFAULT_BUCKET,), *, prefix: st
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, SIGTERM when whoever started the server dies, even by
+    SIGKILL, so that a killed `gobuild local-s3` or test run leaves no server behind."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

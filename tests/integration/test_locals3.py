@@ -11,6 +11,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,6 +122,23 @@ def test_ctrl_c_stops_the_server_and_removes_its_folder(local_s3: LocalS3) -> No
         import socket
 
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_a_killed_local_s3_takes_its_server_with_it(local_s3: LocalS3) -> None:
+    """SIGKILL leaves gobuild no time to clean up: the kernel still stops weed (PR_SET_PDEATHSIG)."""
+    local_s3.wait_until_serving()
+    weed = next(pid for pid in children(local_s3.process.pid) if "weed" in command_line(pid))
+    local_s3.process.kill()
+    local_s3.finish()
+    for _ in range(100):
+        try:
+            if "weed" not in command_line(weed):  # a zombie's command line is empty
+                break
+        except OSError:  # gone, and reaped
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"weed {weed} outlived the gobuild local-s3 that started it")
 
 
 def test_a_server_that_dies_is_reported(local_s3: LocalS3) -> None:
