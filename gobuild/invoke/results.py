@@ -63,11 +63,14 @@ def wait_until_ready(next_event: EventSource, *, deadline: float, clock: Callabl
 
 
 def wait_for_answer(
-    next_event: EventSource, *, request_id: str, deadline: float, clock: Callable[[], float]
+    next_event: EventSource, *, request_id: str, deadline: float, clock: Callable[[], float],
+    asked: list[NextRequested] | None = None,
 ) -> Answer:
     """Waits for the runtime's response or error for `request_id`, its exit, or the deadline.
 
-    An answer that arrived after the deadline counts as a timeout, as on Lambda.
+    An answer that arrived after the deadline counts as a timeout, as on Lambda. The runtime's
+    next request can be heard before its answer (the answer is acknowledged before it is
+    announced, and the runtime asks again at once): such a NextRequested goes into `asked`.
     """
     while True:
         remaining = deadline - clock()
@@ -76,6 +79,8 @@ def wait_for_answer(
         event = next_event(remaining)
         if isinstance(event, Cancelled):
             return event
+        if isinstance(event, NextRequested) and asked is not None:
+            asked.append(event)
         if isinstance(event, (Responded, InvocationFailed)) and event.request_id == request_id:
             return TimedOut() if event.at > deadline else event
         if isinstance(event, ProcessExited):

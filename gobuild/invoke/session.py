@@ -224,15 +224,17 @@ class InvokeSession:
             function_arn=f"arn:aws:lambda:{self.settings.region}:{ACCOUNT_ID}:function:{self.target.function_name}",
             trace_id=trace_id(time.time()),
         ))
-        answer = wait_for_answer(env.next_event, request_id=request_id, deadline=deadline, clock=time.monotonic)
+        asked: list[NextRequested] = []
+        answer = wait_for_answer(env.next_event, request_id=request_id, deadline=deadline, clock=time.monotonic,
+                                 asked=asked)
         duration_ms = (time.monotonic() - begun) * 1000
         if isinstance(answer, Cancelled):
             raise Interrupted("the session was interrupted")
         if isinstance(answer, (Responded, InvocationFailed)):
             # The invocation is complete when the runtime asks for the next one, as on Lambda;
             # a second of grace keeps an answer just inside the deadline from costing a cold start.
-            after = wait_until_ready(env.next_event, deadline=max(deadline, time.monotonic() + 1.0),
-                                     clock=time.monotonic)
+            after = asked[0] if asked else wait_until_ready(
+                env.next_event, deadline=max(deadline, time.monotonic() + 1.0), clock=time.monotonic)
             if isinstance(after, Cancelled):
                 raise Interrupted("the session was interrupted")
             memory = env.max_memory_mb()

@@ -182,6 +182,17 @@ def test_only_the_answer_for_this_request_counts() -> None:
     assert answer([failed]) is failed
 
 
+def test_a_next_request_heard_before_the_answer_is_kept() -> None:
+    # The answer is acknowledged before it is announced: the runtime's next request can come first.
+    early = NextRequested(at=0.2)
+    mine = Responded(request_id="mine", payload=b"2", content_type="", at=0.1)
+    script = Script([early, mine])
+    asked: list[NextRequested] = []
+    assert wait_for_answer(script.next_event, request_id="mine", deadline=3.0, clock=script.clock,
+                           asked=asked) is mine
+    assert asked == [early]
+
+
 def test_an_exit_while_waiting_is_the_outcome() -> None:
     exited = ProcessExited(returncode=3, at=1.0)
     assert answer([exited]) is exited
