@@ -32,7 +32,7 @@ from gobuild.build.processes import Interrupted
 from gobuild.build.scratch import Scratch
 from gobuild.errors import BuildError
 from gobuild.manifest import Manifest
-from gobuild.plan import BuildSettings, Group, Target, exec_name, make_plan, settings_for
+from gobuild.plan import Group, Target, exec_name, make_plan, settings_for
 from gobuild.report import Reporter
 
 Outcome = tuple[list[Artifact], list[Failure]]
@@ -61,9 +61,6 @@ class GroupRunner:
         self.changed: set[tuple[str, str]] = set()
         self.known: dict[tuple[str, str], str] = {}  # fingerprints decided without go list
         self.finished: list[Artifact] = []  # zips written so far: kept if the build is interrupted
-        # One `go list` per module and settings, shared by the groups that split them (colliding names).
-        self.listings: dict[BuildSettings, Future[Listing]] = {}
-        self.stale: dict[BuildSettings, list[Target]] = {}
 
     def check(self, target: Target) -> Artifact | None:
         """Decides from the inputs recorded at the last `go list`, without running go: the
@@ -111,8 +108,6 @@ class GroupRunner:
     def run(self, targets: list[Target], module_paths: dict[Path, str]) -> Outcome:
         """Builds the stale targets, group by group in parallel, in a scratch folder in out_dir."""
         plan = make_plan(targets, module_paths)
-        for group in plan.groups:
-            self.stale.setdefault(group.settings, []).extend(group.targets)
         fresh: list[Artifact] = []
         failures: list[Failure] = []
         with Scratch(self.manifest.out_dir) as scratch, \
@@ -168,7 +163,7 @@ class GroupRunner:
                 # the ldflags stamp the fingerprint itself).
                 compiling = side.submit(self.compile, _linked(group, {}), out, module)
             try:
-                listing = self.list_inputs(group)
+                listing = list_inputs(self.go, group.settings, group.targets)
             except BuildError as error:  # go list failed for the whole group: bad input or a missing go propagate
                 return [], [self.failed(t, error.output or error.message, None) for t in group.targets]
             for target in group.targets:
@@ -232,21 +227,6 @@ class GroupRunner:
             else:
                 built.append(outcome)
         return built, failures
-
-    def list_inputs(self, group: Group) -> Listing:
-        """`go list` of every stale target with the group's settings, run once for all the groups
-        that share them (the first group to ask runs it, the others wait for its answer)."""
-        with self.lock:
-            future = self.listings.get(group.settings)
-            first = future is None
-            if future is None:
-                future = self.listings[group.settings] = Future()
-        if first:
-            try:
-                future.set_result(list_inputs(self.go, group.settings, self.stale.get(group.settings, group.targets)))
-            except BaseException as error:
-                future.set_exception(error)
-        return future.result()
 
     def failed(self, target: Target, output: str, hint: str | None) -> Failure:
         """A target that did not build, reported with Go's output (and the hint, if any)."""
