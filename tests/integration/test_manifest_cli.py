@@ -71,8 +71,8 @@ BAD_MANIFESTS = {
         'include = ["config/healthcheck.json"]',
         'include = ["config/healthcheck.json"]\nenv = { CGO_ENABLED = "1" }',
         (
-            "error: gobuild.toml: function[4].env.CGO_ENABLED: CGO_ENABLED=1 is refused: a cgo binary links "
-            "against the build machine's C library"
+            "error: gobuild.toml: function[4].env.CGO_ENABLED: CGO_ENABLED=1 is refused here: with the build "
+            "machine's C compiler a cgo binary needs that machine's C library"
         ),
     ),
 }
