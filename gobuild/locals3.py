@@ -176,6 +176,9 @@ class S3Server:
             f"-s3.localSocket={self.root / 's3.sock'}",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
             "-s3.autoCreateBucket=false",  # a missing bucket must stay missing
+            # Every bucket takes volumes of its own; the default count follows free disk (about 30
+            # buckets on a 30 GB disk). Volumes are not preallocated, so a high cap costs nothing.
+            "-volume.max=2000",
             "-admin.ui=false", "-webdav=false",
             "-master.telemetry=false",
         ]

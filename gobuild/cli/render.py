@@ -29,6 +29,8 @@ class PlainReporter:
     def __init__(self, console: Console | LazyConsole, quiet: bool = False) -> None:
         self.console = console
         self.quiet = quiet
+        # A result and the output under it are printed together: groups finish on several threads.
+        self._lock = threading.Lock()
 
     def started(self, task: str, detail: str = "") -> None:
         pass
@@ -56,16 +58,18 @@ class PlainReporter:
             )
         )
         line.stylize("green" if ok else "red", 0, 4)
-        self.console.print(line)
-        if not ok and fields.get("output"):
-            self.console.print(_indent(str(fields["output"])), markup=False, highlight=False)
-        if not ok and fields.get("hint"):
-            self.console.print(_indent(f"hint: {fields['hint']}"), markup=False, highlight=False)
+        with self._lock:
+            self.console.print(line)
+            if not ok and fields.get("output"):
+                self.console.print(_indent(str(fields["output"])), markup=False, highlight=False)
+            if not ok and fields.get("hint"):
+                self.console.print(_indent(f"hint: {fields['hint']}"), markup=False, highlight=False)
 
     def warning(self, message: str) -> None:
         from rich.markup import escape
 
-        self.console.print(f"[yellow]warning:[/yellow] {escape(message)}")
+        with self._lock:
+            self.console.print(f"[yellow]warning:[/yellow] {escape(message)}")
 
 
 class LogReporter:
