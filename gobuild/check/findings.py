@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from gobuild.lambda_facts import MIB
 
@@ -98,8 +98,34 @@ class Finding:
         }
 
 
+class _Graded(Protocol):
+    @property
+    def severity(self) -> str: ...
+
+
+GradedT = TypeVar("GradedT", bound=_Graded)
+
+
+class Judged(Generic[GradedT]):
+    """errors, warnings and failed() over the `findings` of a verdict (verify's, check's)."""
+
+    findings: tuple[GradedT, ...]
+
+    @property
+    def errors(self) -> tuple[GradedT, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[GradedT, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    def failed(self, *, strict: bool = False) -> bool:
+        """Whether the verdict fails: any error, or with `strict` any warning too."""
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+
 @dataclass(frozen=True, kw_only=True)
-class Report:
+class Report(Judged["Finding"]):
     """All findings for one archive, plus what was learned about its bootstrap."""
 
     archive: str
@@ -110,21 +136,9 @@ class Report:
     build_info: BuildInfo | None = None
 
     @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "warning")
-
-    @property
     def has_errors(self) -> bool:
         """True when Lambda would reject the archive or fail to start the function."""
         return bool(self.errors)
-
-    def failed(self, *, strict: bool = False) -> bool:
-        """Whether the verification fails: any error, or with `strict` any warning too."""
-        return self.has_errors or (strict and bool(self.warnings))
 
     def codes(self) -> tuple[str, ...]:
         """The finding codes in order, handy for tests and summaries."""

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from gobuild.check.findings import Judged
 from gobuild.errors import EXIT_BAD_INPUT, GobuildError
 
 Severity = Literal["error", "warning", "info"]
@@ -151,7 +152,7 @@ def finding(code: str, message: str, *, place: Place | None, fix: str = "") -> F
 
 
 @dataclass(frozen=True, kw_only=True)
-class FunctionResult:
+class FunctionResult(Judged["Finding"]):
     """The verdict on one function: its findings, and what was learned about its code."""
 
     function: FunctionDef
@@ -165,23 +166,12 @@ class FunctionResult:
     resolved: bool = True  # False when the runtime or the code could not be resolved
 
     @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "warning")
-
-    @property
     def status(self) -> Status:
         if self.skipped:
             return "skipped"
         if self.errors:
             return "failed"
         return "ok" if self.resolved else "not resolved"
-
-    def failed(self, *, strict: bool = False) -> bool:
-        return bool(self.errors) or (strict and bool(self.warnings))
 
     def to_dict(self) -> dict[str, Any]:
         fn = self.function
