@@ -60,6 +60,17 @@ def judge_archive(file: BinaryIO, size: int, findings: FindingList, *, integrity
     return directory
 
 
+def accepted(file: BinaryIO, size: int, label: str) -> Directory:
+    """The archive's directory when its judgment (without decompressing) accepts it, for readers
+    that check each entry as they go; ArchiveRefused with the first problem otherwise."""
+    findings = FindingList()
+    directory = judge_archive(file, size, findings, integrity=False)
+    problem = refusal(findings)
+    if problem is not None or directory is None:
+        raise ArchiveRefused(label, problem or unreadable(label, OSError("unreadable")))
+    return directory
+
+
 def refusal(findings: FindingList) -> Finding | None:
     """The first error finding, or None when the archive may be used."""
     errors = findings.errors
@@ -94,11 +105,7 @@ def read_files(source: Path | bytes, *, name: str = "<bytes>") -> tuple[StoredFi
     else:
         file, size = bytes_file(source), len(source)
     with file:
-        findings = FindingList()
-        directory = judge_archive(file, size, findings, integrity=False)
-        problem = refusal(findings)
-        if problem is not None or directory is None:
-            raise ArchiveRefused(label, problem or unreadable(label, OSError("unreadable")))
+        directory = accepted(file, size, label)
         files = []
         for entry in directory.entries:
             if entry.is_dir or entry.is_symlink:

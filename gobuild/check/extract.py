@@ -18,8 +18,8 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-from gobuild.check.archive import ArchiveRefused, judge_archive, refusal, unreadable
-from gobuild.check.findings import FindingList, display, finding
+from gobuild.check.archive import ArchiveRefused, accepted, unreadable
+from gobuild.check.findings import display, finding
 from gobuild.check.structure import corrupt, link_target
 from gobuild.check.zipentry import EntryError, EntryReader
 from gobuild.check.zipread import Entry, open_zip
@@ -42,11 +42,7 @@ def extract_zip(path: Path, dest: Path, *, max_bytes: int = UNZIPPED_LIMIT) -> N
     except OSError as error:
         raise ArchiveRefused(label, unreadable(path, error)) from None
     with file:
-        findings = FindingList()
-        directory = judge_archive(file, size, findings, integrity=False)
-        problem = refusal(findings)
-        if problem is not None or directory is None:
-            raise ArchiveRefused(label, problem or unreadable(path, OSError("unreadable")))
+        directory = accepted(file, size, label)
         total = sum(e.file_size for e in directory.entries)
         if total > max_bytes:
             raise ArchiveRefused(label, finding(
