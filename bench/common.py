@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,8 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import peers
-from bench.measure import ZERO, Usage, fresh_env, gobuild, measure
+from bench.measure import ZERO, Usage, fresh_env, gobuild, measure, run
 
 GO_FLAGS = ["-trimpath", "-buildvcs=false", "-tags=lambda.norpc", "-ldflags=-s -w"]
 ARCHES = ("amd64", "arm64")
@@ -92,11 +93,27 @@ def gobuild_build(project: Path, env: dict[str, str], *extra: str) -> Usage:
 
 
 def gobuild_env(bench: Bench, env: dict[str, str]) -> dict[str, str]:
-    """gobuild as installed: Python may keep its bytecode (in a cache outside the work tree)."""
+    """gobuild as installed: Python keeps its bytecode (compiled when it was installed)."""
     env = dict(env)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(peers.cache_dir(bench.base_env) / "pycache")
     return env
+
+
+def install_gobuild(work: Path, env: Mapping[str, str]) -> Path:
+    """gobuild as a user installs it, `pip install .` (not a checkout's editable install, whose
+    import hook costs every start about 25 ms), into a venv of its own under the work folder;
+    its dependencies are read from this Python's site-packages. Returns that venv's python."""
+    venv = work / "gobuild-venv"
+    pip_env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")}
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=work, env=pip_env, label="python -m venv")
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               env=pip_env, capture_output=True, text=True, check=True).stdout.strip())
+    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(REPO)],
+        cwd=work, env=pip_env, label="pip install gobuild")
+    run([str(python), "-m", "compileall", "-q", str(site / "gobuild")], cwd=work, env=pip_env, label="compileall")
+    (site / "gobuild-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
 
 
 def gobuild_has(env: dict[str, str], command: str, option: str) -> bool:

@@ -28,6 +28,8 @@ from typing import Any
 SELF_RSS = Path(__file__).with_name("selfrss.py")
 PROBE = Path(__file__).with_name("probe.py")
 SAMPLE_SECONDS = 0.25
+# The Python that runs gobuild: run.py points it at gobuild as a user installs it (install_gobuild).
+GOBUILD_PYTHON = [sys.executable]
 OWN_SAMPLE_SECONDS = 0.02
 TREE_EVERY = round(SAMPLE_SECONDS / OWN_SAMPLE_SECONDS)
 
@@ -196,7 +198,7 @@ def run(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: str = 
 def gobuild(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], label: str = "gobuild") -> Usage:
     """Runs the gobuild CLI in a child process that reports its own exact peak RSS (not its children's)."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
-        usage = measure([sys.executable, str(SELF_RSS), report.name, *args], cwd=cwd, env=env, label=label)
+        usage = measure([GOBUILD_PYTHON[0], str(SELF_RSS), report.name, *args], cwd=cwd, env=env, label=label)
         text = Path(report.name).read_text().strip()
     own = float(text) / 1024 if text else usage.own_mb
     return Usage(seconds=usage.seconds, own_mb=own, tree_mb=usage.tree_mb, cpu=usage.cpu)
@@ -209,7 +211,7 @@ def probed(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], s3: bool =
     with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
         flags = ["--s3"] if s3 else []
         launched = {**env, "BENCH_LAUNCHED": repr(time.time())}
-        usage = measure([sys.executable, str(PROBE), report.name, *flags, "--", *args], cwd=cwd, env=launched,
+        usage = measure([GOBUILD_PYTHON[0], str(PROBE), report.name, *flags, "--", *args], cwd=cwd, env=launched,
                         label=label)
         summary: dict[str, Any] = json.loads(Path(report.name).read_text())
     own = summary["peak_kib"] / 1024 if summary.get("peak_kib") else usage.own_mb

@@ -57,6 +57,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import docs, fleet, peers, report
+from bench import measure as measure_module
 from bench.common import (
     CACHE_BUCKET,
     FLOOR,
@@ -68,6 +69,7 @@ from bench.common import (
     gobuild_env,
     gobuild_has,
     grouped_go_build,
+    install_gobuild,
     naive_loop,
     one_line,
     zips_of,
@@ -449,8 +451,9 @@ def main(argv: list[str] | None = None) -> int:
     preamble = [f"machine: {machine()}", f"load average at start: {load_average()}"]
     watcher = LoadWatcher()
     watcher.start()
-    # Compile gobuild's bytecode once, as `pip install` does, so no run below pays for it.
-    run([sys.executable, "-m", "gobuild", "--help"], cwd=REPO, env=gobuild_env(bench, base_env))
+    measure_module.GOBUILD_PYTHON[0] = str(install_gobuild(work, base_env))
+    preamble.append("gobuild: installed as a user installs it (pip install . into a venv of its own, bytecode "
+                    "compiled), not the checkout's editable install")
     sections: list[Section] = []
     try:
         for name in chosen:

@@ -150,6 +150,7 @@ class _Checker:
         self.label = label
         self.root = root
         self.module_dirs: dict[str, Path] = {}
+        self.workspaces: dict[Path, Path | None] = {}  # module_dir -> its go.work: looked up once
 
     def fail(self, key: str, problem: str, hint: str | None = None) -> ManifestError:
         return ManifestError(f"{self.label}: {key}: {problem}", hint=hint)
@@ -206,7 +207,9 @@ class _Checker:
         value, key = merged["module_dir"]
         merged["module_dir"] = module_dir = self.module_dir(value, key, where)
         package = self.package(self.string(table["package"], f"{where}.package"), module_dir, where)
-        workspace = gosource.find_workspace(module_dir, self.root.resolve())
+        if module_dir not in self.workspaces:
+            self.workspaces[module_dir] = gosource.find_workspace(module_dir, self.root.resolve())
+        workspace = self.workspaces[module_dir]
         cgo = self.cgo(merged, table, where)
         return Function(name=name, package=package, workspace=workspace, cgo=cgo,
                         **{k: v for k, v in merged.items() if k != "cgo" and k not in CGO_KEYS})

@@ -20,7 +20,8 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +71,12 @@ class ArtifactsFile:
     zig_version: str | None = None  # the zig of the cgo artifacts; None (and absent) without them
 
     def find(self, name: str, arch: str) -> Artifact | None:
-        return next((a for a in self.artifacts if a.key == (name, arch)), None)
+        return self._by_key.get((name, arch))
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], Artifact]:
+        # A build looks up every target: a scan each time would cost n^2 in a large fleet.
+        return {a.key: a for a in reversed(self.artifacts)}  # the first of duplicate keys, as a scan found
 
 
 def artifacts_path(out_dir: Path) -> Path:
@@ -89,23 +95,27 @@ def locked(out_dir: Path) -> Iterator[None]:
 
 def render(document: ArtifactsFile) -> bytes:
     """The exact bytes of artifacts.json: sorted keys and entries, so no-op builds change nothing."""
-    data = asdict(document)
-    data["artifacts"] = sorted(data["artifacts"], key=lambda a: (a["name"], a["arch"]))
+    # Field by field, not dataclasses.asdict: that deep-copies every settings table, and a
+    # fleet's index has thousands of them; json.dumps only reads them.
+    data = {f.name: getattr(document, f.name) for f in fields(document)}
+    data["artifacts"] = [{f.name: getattr(a, f.name) for f in fields(a)}
+                         for a in sorted(document.artifacts, key=lambda a: a.key)]
     data["ignored_env"] = sorted(data["ignored_env"])
     if data["zig_version"] is None:  # absent, so that documents without cgo keep their bytes
         del data["zig_version"]
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def same_bytes(path: Path, document: ArtifactsFile) -> bool:
-    """Whether the file already holds exactly this document."""
-    return path.is_file() and path.read_bytes() == render(document)
+def holds(path: Path, data: bytes) -> bool:
+    """Whether the file already holds exactly these bytes."""
+    return path.is_file() and path.read_bytes() == data
 
 
-def save(path: Path, document: ArtifactsFile) -> bool:
-    """Writes atomically; returns False (and writes nothing) when the bytes are unchanged."""
-    data = render(document)
-    if path.is_file() and path.read_bytes() == data:
+def save(path: Path, document: ArtifactsFile, rendered: bytes | None = None) -> bool:
+    """Writes atomically; returns False (and writes nothing) when the bytes are unchanged.
+    `rendered` is render(document), when the caller has it already."""
+    data = render(document) if rendered is None else rendered
+    if holds(path, data):
         return False
     write_atomic(path, data)
     return True

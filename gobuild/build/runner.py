@@ -55,7 +55,8 @@ def build(manifest: Manifest, targets: tuple[Target, ...], options: BuildOptions
     runner = GroupRunner(go, manifest, reporter, zip_timestamp(dict(environ)), _previous(index_path),
                          load_state(out_dir, manifest.root), options)
     current = [a for a in (runner.check(t) for t in targets) if a is not None]
-    stale = [t for t in targets if t.key not in {a.key for a in current}]
+    up_to_date = {a.key for a in current}
+    stale = [t for t in targets if t.key not in up_to_date]
     names = {(f.name, a) for f in manifest.functions for a in f.architectures}
     try:
         fresh, failures = runner.run(stale, {d: module_path(d) for d in module_dirs}) if stale else ([], [])
@@ -132,11 +133,14 @@ def _write_index(index_path: Path, names: set[tuple[str, str]], artifacts: list[
                              zig_version=zig if cgo else None)
 
     try:
-        if artifacts_file.same_bytes(index_path, document()):
+        first = document()
+        data = artifacts_file.render(first)
+        if artifacts_file.holds(index_path, data):
             return
         with artifacts_file.locked(index_path.parent):
             # Re-read under the lock: another gobuild (make -j) may have written meanwhile.
-            artifacts_file.save(index_path, document())
+            again = document()
+            artifacts_file.save(index_path, again, data if again == first else None)
     except OSError as error:
         raise BuildError(f"cannot write {index_path}: {error.strerror or error}",
                          hint="make out_dir writable, or free space on its disk") from None
