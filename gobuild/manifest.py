@@ -150,7 +150,7 @@ class _Checker:
         self.label = label
         self.root = root
         self.module_dirs: dict[str, Path] = {}
-        self.workspaces: dict[Path, Path | None] = {}  # module_dir -> its go.work: looked up once
+        self.top = root.resolve()  # resolved once: the highest folder a go.work is looked for in
 
     def fail(self, key: str, problem: str, hint: str | None = None) -> ManifestError:
         return ManifestError(f"{self.label}: {key}: {problem}", hint=hint)
@@ -207,9 +207,7 @@ class _Checker:
         value, key = merged["module_dir"]
         merged["module_dir"] = module_dir = self.module_dir(value, key, where)
         package = self.package(self.string(table["package"], f"{where}.package"), module_dir, where)
-        if module_dir not in self.workspaces:
-            self.workspaces[module_dir] = gosource.find_workspace(module_dir, self.root.resolve())
-        workspace = self.workspaces[module_dir]
+        workspace = gosource.find_workspace(module_dir, self.top)
         cgo = self.cgo(merged, table, where)
         return Function(name=name, package=package, workspace=workspace, cgo=cgo,
                         **{k: v for k, v in merged.items() if k != "cgo" and k not in CGO_KEYS})
