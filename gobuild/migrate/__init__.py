@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gobuild.errors import UsageError
+from gobuild.lambda_facts import MANIFEST_NAME
 from gobuild.migrate import sam, scan, serverless, terraform
 from gobuild.migrate.followups import makefile_updates, manifest_updates
 from gobuild.migrate.inputs import absolute, find_files, read_source
@@ -83,7 +84,21 @@ def migrate(paths: Sequence[Path], options: MigrateOptions) -> MigrationReport:
             result = skipped
         if result is not None:
             results.append(result)
-    return _assemble(results, files_seen=len(files))
+    report = _assemble(results, files_seen=len(files))
+    return _manifest_step(report, paths) if options.build == "gobuild" else report
+
+
+def _manifest_step(report: MigrationReport, paths: Sequence[Path]) -> MigrationReport:
+    """With --build gobuild, when no gobuild.toml was written or is there, and no error note
+    stands in the way of one: how to get one (the functions may already be on
+    provided.al2023, which migrate leaves alone)."""
+    roots = {absolute(path) if absolute(path).is_dir() else absolute(path).parent for path in paths}
+    if report.errors or any(update.path.name == MANIFEST_NAME for update in report.updates) or any(
+            (root / MANIFEST_NAME).is_file() for root in roots):
+        return report
+    step = (f"No {MANIFEST_NAME} was written: migrate changed no Go function it could locate. To build the "
+            f"Go functions with gobuild, run `gobuild init` in the module root: it declares every main package.")
+    return replace(report, next_steps=(*report.next_steps, step))
 
 
 # What a file for a project generator (cookiecutter, Jinja, Helm, Go templates) holds.

@@ -94,6 +94,13 @@ def _directory(path: Path) -> tuple[BinaryIO, tuple[Entry, ...]] | None:
     return file, directory.entries[:MAX_ZIP_ENTRIES]
 
 
+# The fix for a function whose code is a prebuilt zip, true whatever its runtime: `migrate
+# --build gobuild` repoints only the functions it moves, not one already on provided.al2023.
+BUILD_ZIP_FIX = ("build it with `gobuild build` (`gobuild init` declares the Go functions in gobuild.toml) and point "
+                 "{key} at dist/<name>-<arch>.zip; `gobuild migrate --build gobuild` does that for the functions "
+                 "it moves off go1.x or provided.al2")
+
+
 def prebuilt_zip_ready(path: Path) -> bool | None:
     """Whether a prebuilt zip is known to hold bootstrap: True when it does, or when it is not
     built yet but is named bootstrap.zip (zipped from a binary of that name); False when it

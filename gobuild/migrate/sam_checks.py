@@ -16,7 +16,7 @@ from gobuild.lambda_facts import BOOTSTRAP, TARGET_RUNTIME, function_of_artifact
 from gobuild.migrate.cfn import TemplateFunction, template_functions
 from gobuild.migrate.document import Document, Node
 from gobuild.migrate.functions import relative_path
-from gobuild.migrate.gocode import bootstrap_is_go, prebuilt_zip_ready
+from gobuild.migrate.gocode import BUILD_ZIP_FIX, bootstrap_is_go, prebuilt_zip_ready
 from gobuild.migrate.locate import MainFolder, module_root
 from gobuild.migrate.makerules import ARTIFACTS_DIR
 from gobuild.migrate.model import ERROR, HANDLER, INFO, Notice
@@ -155,8 +155,7 @@ class _Checks:
                         where,  # type: ignore[arg-type]
                         f"{function.logical_id}: its code is the prebuilt zip {shown}; it "
                         + ("holds no bootstrap" if ready is False else "must hold the binary named bootstrap"),
-                        "build it with `gobuild build` (dist/<name>-<arch>.zip), or run "
-                        "`gobuild migrate --build gobuild`",
+                        BUILD_ZIP_FIX.format(key="CodeUri"),
                         ERROR if ready is False else INFO,
                     )
 

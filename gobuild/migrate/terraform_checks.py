@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gobuild.lambda_facts import BOOTSTRAP, TARGET_RUNTIME
 from gobuild.migrate.functions import relative_path
-from gobuild.migrate.gocode import prebuilt_zip_ready
+from gobuild.migrate.gocode import BUILD_ZIP_FIX, prebuilt_zip_ready
 from gobuild.migrate.hcl import Attribute, Block, HclFile, Token
 from gobuild.migrate.locate import module_root
 from gobuild.migrate.model import ERROR, HANDLER, INFO, Notice
@@ -145,7 +145,7 @@ class _Checks:
                         filename.name,
                         f"{site.label}: its code is the prebuilt zip {filename.expression(self.hcl.text)}; it "
                         + ("holds no bootstrap" if ready is False else "must hold the binary named bootstrap"),
-                        "build it with `gobuild build`, or run `gobuild migrate --build gobuild`",
+                        BUILD_ZIP_FIX.format(key="filename"),
                         ERROR if ready is False else INFO,
                     )
 

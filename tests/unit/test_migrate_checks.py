@@ -331,3 +331,28 @@ def test_the_diff_of_sixty_alike_functions_marks_no_unchanged_line(tmp_path: Pat
     added = [line for line in diff.split("\n") if line.startswith("+") and not line.startswith("+++")]
     assert len(removed) == 120 and all(line.startswith(("-      Handler: f", "-      Runtime: go1.x")) for line in removed)
     assert len(added) == 240
+
+
+@pytest.mark.parametrize("definition", [
+    ("main.tf", 'resource "aws_lambda_function" "api" {\n  function_name = "api"\n  runtime = "provided.al2023"\n'
+                '  handler = "bootstrap"\n  filename = "build/api.zip"\n  role = "arn:aws:iam::1:role/x"\n}\n'),
+    ("template.yaml", HEADER + "Resources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                      "      CodeUri: build/api.zip\n      Handler: bootstrap\n      Runtime: provided.al2023\n"),
+])
+def test_a_function_already_on_al2023_is_pointed_at_init_not_at_migrate_again(
+        definition: tuple[str, str], tmp_path: Path) -> None:
+    """migrate leaves a provided.al2023 function alone, so its prebuilt-zip note must not send the
+    user back to `migrate --build gobuild`; with no gobuild.toml, the last step says to run init."""
+    module(tmp_path, "cmd/api")
+    (tmp_path / definition[0]).write_text(definition[1])
+
+    report = migrate([tmp_path], MigrateOptions(build="gobuild"))
+
+    assert not report.changed
+    fixes = [n.replacement for n in report.notices if "prebuilt zip" in n.message]
+    assert fixes and all("`gobuild init`" in fix and "functions it moves off" in fix for fix in fixes)
+    assert "`gobuild init`" in report.next_steps[-1]
+    assert "`gobuild init`" not in " ".join(migrate([tmp_path], MigrateOptions()).next_steps)  # sam: no step
+
+    (tmp_path / "gobuild.toml").write_text('[[function]]\nname = "api"\npackage = "./cmd/api"\n')
+    assert not any("`gobuild init` in" in step for step in migrate([tmp_path], MigrateOptions(build="gobuild")).next_steps)
