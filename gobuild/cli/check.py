@@ -163,5 +163,7 @@ def finding_line(found: Finding) -> str:
 def summary_line(result: CheckResult) -> str:
     counts = [f"{result.count(status)} {status}" for status in ("ok", "failed", "not resolved", "skipped")
               if result.count(status)]
-    return (f"{plural(len(result.functions), 'function')} in {plural(len(result.files), 'file')}: "
+    holding = len({item.function.place.file for item in result.functions})
+    read = f" ({len(result.files)} read)" if len(result.files) > holding else ""
+    return (f"{plural(len(result.functions), 'function')} in {plural(holding, 'file')}{read}: "
             f"{', '.join(counts) or 'nothing to check'}; runtime dates as of {result.today.isoformat()}")

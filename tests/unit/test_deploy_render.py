@@ -74,3 +74,11 @@ def test_plurals_and_the_json_document() -> None:
                                     "fix": "build with GOARCH=arm64", "file": "template.yaml", "line": 15,
                                     "entry": None}
     assert document["functions"][2]["skipped"] == "runtime nodejs22.x: not Go"
+
+
+def test_the_summary_counts_the_files_that_hold_functions_and_says_how_many_were_read() -> None:
+    read = CheckResult(functions=RESULT.functions, files=("template.yaml", "variables.tf", "outputs.tf"),
+                       today=date(2026, 11, 28))
+    assert summary_line(read).startswith("3 functions in 1 file (3 read): 1 ok, 1 failed, 1 skipped;")
+    empty = CheckResult(functions=(), files=("variables.tf",), today=date(2026, 11, 28))
+    assert summary_line(empty).startswith("0 functions in 0 files (1 read): nothing to check;")
