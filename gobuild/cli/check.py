@@ -66,6 +66,7 @@ def check_command(
     elif not result.files:
         searched = ", ".join(str(path) for path in paths) if paths else "."
         err_console.print(f"no deployment definitions found under {searched}")
+        _cdk_hint(paths or [Path(".")])
     else:
         from rich.console import Console
 
@@ -145,6 +146,18 @@ def runtime_text(item: FunctionResult) -> str:
     if item.runtime == TARGET_RUNTIME:
         return f"{item.runtime} (until {dates.deprecated})"
     return f"{item.runtime} (updates blocked {dates.update_blocked})"
+
+
+def _cdk_hint(paths: list[Path]) -> None:
+    """A CDK app deploys the templates `cdk synth` writes: say where they are."""
+    from gobuild.deploy.discover import cdk_output
+
+    for path in paths:
+        output = cdk_output(path) if path.is_dir() else None
+        if output is not None:
+            err_console.print(f"hint: {escape(str(path))} is a CDK app (cdk.json): `cdk synth` writes the templates "
+                              f"it deploys to {escape(str(output))}; check those: gobuild check {escape(str(output))}")
+            return
 
 
 def shown_findings(item: FunctionResult, *, verbose: bool) -> list[Finding]:

@@ -132,3 +132,20 @@ def _shown(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def cdk_output(folder: Path) -> Path | None:
+    """Where `cdk synth` writes the templates of the CDK app in `folder` (cdk.json's "output",
+    by default cdk.out); None when the folder holds no cdk.json. Its templates are what deploys."""
+    import json
+
+    from gobuild.files import read_small_file
+
+    try:
+        settings = json.loads(read_small_file(str(folder / "cdk.json"), MIB))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        settings = {}
+    output = settings.get("output") if isinstance(settings, dict) else None
+    return folder / (output if isinstance(output, str) and output else "cdk.out")

@@ -68,6 +68,25 @@ def test_nothing_to_check_is_not_a_failure(tmp_path: Path) -> None:
     assert plain.returncode == 0 and "no deployment definitions found under ." in plain.stderr
     document = json.loads(gobuild("check", "--json", cwd=tmp_path).stdout)
     assert document["ok"] is True and document["functions"] == [] and document["files"] == []
+    assert "CDK" not in plain.stderr
+
+
+def test_a_cdk_app_is_pointed_at_the_templates_cdk_synth_writes(tmp_path: Path) -> None:
+    (tmp_path / "cdk.json").write_text('{"app": "go mod download && go run app.go"}')
+    plain = gobuild("check", cwd=tmp_path)
+    assert plain.returncode == 0
+    assert "hint: . is a CDK app (cdk.json): `cdk synth` writes the templates it deploys to cdk.out; " \
+           "check those: gobuild check cdk.out" in plain.stderr
+    (tmp_path / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts", "output": "build/synth"}')
+    assert "gobuild check build/synth" in gobuild("check", ".", cwd=tmp_path).stderr
+    synth = tmp_path / "build" / "synth"
+    synth.mkdir(parents=True)
+    (synth / "AppStack.template.json").write_text(json.dumps({"Resources": {"Fn": {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {"Runtime": "provided.al2", "Handler": "bootstrap", "Role": "r",
+                       "Code": {"S3Bucket": "cdk-assets", "S3Key": "abc.zip"}}}}}))
+    checked = gobuild("check", "build/synth", "--today", TODAY, cwd=tmp_path)
+    assert checked.returncode == 1 and "GB401" in checked.stdout  # what the hint points at is checked
 
 
 def test_discovery_skips_tool_and_dependency_folders(tmp_path: Path) -> None:
