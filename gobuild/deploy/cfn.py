@@ -138,12 +138,24 @@ class _Function:
                 return CodeRef(kind="image", place=where)
             if code.get("ZipFile") is not None:
                 return CodeRef(kind="inline", place=where)
+            asset = self.cdk_asset()
+            if asset is not None:  # the S3 object cdk deploy uploads is made from this
+                return CodeRef(kind="path", place=where, path=self.base_dir / asset, made_by="cdk synth")
             return self.s3_code(code, where, bucket="S3Bucket", key="S3Key", version="S3ObjectVersion")
         value = self.source.value(code)
         if value is None or value.text is None:
             return CodeRef(kind="unresolved", place=where, detail=f"Code is {self.source.written(code)}")
         # A local path, which `aws cloudformation package` uploads and replaces.
         return CodeRef(kind="path", place=where, path=self.base_dir / value.text)
+
+    def cdk_asset(self) -> str | None:
+        """The asset a template from `cdk synth` takes the function's code from (Metadata
+        aws:asset:path, relative to the folder that holds the template), or None."""
+        metadata = mapping(self.resource.get("Metadata"))
+        if metadata is None:
+            return None
+        prop, path = (self.source.value(metadata.get(key)) for key in ("aws:asset:property", "aws:asset:path"))
+        return path.text if prop and prop.text == "Code" and path and path.text else None
 
     def s3_code(self, node: Node, where: Place, *, bucket: str, key: str, version: str) -> CodeRef:
         names = (bucket, key, version)

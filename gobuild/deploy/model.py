@@ -101,6 +101,7 @@ class CodeRef:
     published: tuple[str, str] | None = None
     parameter: str = ""  # the template parameter an S3 key comes from (gobuild publish --format)
     built_by: str = ""  # "sam build (Metadata BuildMethod go1.x)" when the folder is a build input
+    made_by: str = ""  # "cdk synth" when the path is its output (a CDK asset), which cdk deploy zips
     detail: str = ""
     # SAM, CloudFormation and Serverless upload through S3; Terraform's `filename` does not.
     through_s3: bool = True

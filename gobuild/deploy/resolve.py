@@ -99,12 +99,13 @@ class Resolver:
                                    f"{self.shown(built)}, which does not exist yet",
                                    "run `sam build`, then `gobuild check` again")
             return self.folder(built, code.place, f"{self.shown(built)} (from sam build)")
+        packager = "cdk deploy" if code.made_by == "cdk synth" else _PACKAGER[fn.format]
         if path.is_dir():
-            return self.folder(path, code.place, f"{self.shown(path)}/ (zipped as {_PACKAGER[fn.format]} would)")
+            return self.folder(path, code.place, f"{self.shown(path)}/ (zipped as {packager} would)")
         if not path.exists():
+            fix = f"run `{code.made_by}` again" if code.made_by else "build it first (gobuild build), or fix the path"
             return Resolved(zip=None, findings=(finding(
-                "GB411", f"{self.shown(path)} does not exist", place=code.place,
-                fix="build it first (gobuild build), or fix the path"),))
+                "GB411", f"{self.shown(path)} does not exist", place=code.place, fix=fix),))
         if not path.is_file():
             return Resolved(zip=None, findings=(finding(
                 "GB411", f"{self.shown(path)} is not a file", place=code.place, fix="point at the zip"),))

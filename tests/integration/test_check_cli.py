@@ -89,6 +89,29 @@ def test_a_cdk_app_is_pointed_at_the_templates_cdk_synth_writes(tmp_path: Path) 
     assert checked.returncode == 1 and "GB401" in checked.stdout  # what the hint points at is checked
 
 
+def test_a_cdk_template_is_checked_against_its_asset(tmp_path: Path,
+                                                     go_binaries: dict[tuple[str, str], Path]) -> None:
+    """cdk synth's templates name the code as an S3 object cdk deploy uploads later; Metadata
+    aws:asset:path says which folder of the cloud assembly it is made from."""
+    assembly = tmp_path / "cdk.out"
+    (assembly / "asset.1f2e").mkdir(parents=True)
+    shutil.copy(go_binaries["orders-lambda", "arm64"], assembly / "asset.1f2e" / "bootstrap")
+    function = {"Type": "AWS::Lambda::Function",
+                "Properties": {"Runtime": "provided.al2023", "Handler": "bootstrap", "Role": "r",
+                               "Architectures": ["arm64"],
+                               "Code": {"S3Bucket": {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}"},
+                                        "S3Key": "1f2e.zip"}},
+                "Metadata": {"aws:asset:path": "asset.1f2e", "aws:asset:property": "Code"}}
+    (assembly / "AppStack.template.json").write_text(json.dumps({"Resources": {"Orders": function}}))
+    checked = gobuild("check", "cdk.out", "--today", TODAY, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.startswith("ok   Orders") and "cdk.out/asset.1f2e/ (zipped as cdk deploy would)" in checked.stdout
+    shutil.rmtree(assembly / "asset.1f2e")
+    missing = gobuild("check", "cdk.out", "--today", TODAY, cwd=tmp_path)
+    assert missing.returncode == 1 and "GB411 cdk.out/asset.1f2e does not exist — fix: run `cdk synth` again" \
+        in missing.stdout
+
+
 def test_discovery_skips_tool_and_dependency_folders(tmp_path: Path) -> None:
     broken = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: [unclosed\n"
     for folder in ("node_modules/pkg", ".aws-sam/build", ".terraform/modules", "vendor/x", "dist", ".git"):
