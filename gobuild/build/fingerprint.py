@@ -1,6 +1,7 @@
 """Inputs fingerprints: a content hash of everything a target's build reads.
 
-A target's fingerprint covers the Go version (and for cgo, zig's version and target), its build
+A target's fingerprint covers the Go version (and for cgo, zig's version and target), the
+compressor that writes its zip (gobuild.build.package.COMPRESSOR), its build
 settings, the zip timestamp, the bytes of every local source file Go compiles into it (from
 `go list -deps`: Go, assembly, and for cgo the C, C++ and header files; vendor/ files included), the bytes of
 go.mod/go.sum, the versions of the modules it uses, and its included files. Paths in it
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gobuild.build.package import COMPRESSOR
 from gobuild.files import RACY_SECONDS, parse_json, stat_key, write_atomic
 from gobuild.plan import BuildSettings, Target
 
@@ -125,6 +127,7 @@ def fingerprint(target: Target, settings: BuildSettings, inputs: Inputs, cache: 
     digest = hashlib.sha256()
     record = {
         "go": go_version,
+        "zip": COMPRESSOR,
         "settings": settings.as_record(),
         "package": target.function.package,
         "epoch": epoch,

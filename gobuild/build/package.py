@@ -25,6 +25,10 @@ from gobuild.files import write_atomic
 
 # libdeflate level 7 beats zlib level 9 in both size and time on Go binaries (see bench/).
 DEFLATE_LEVEL = 7
+# What decides the compressed bytes: a libdeflate release may compress the same input to other
+# bytes, so the `deflate` package is pinned (pyproject.toml), and this is part of every fingerprint:
+# a zip made by another compressor is made again, never kept as if current.
+COMPRESSOR = f"libdeflate level {DEFLATE_LEVEL} (deflate {deflate.__version__})"
 DOS_EPOCH = 315532800  # 1980-01-01 00:00:00 UTC, the earliest time a zip can hold.
 MAX_ENTRY_SIZE = zf.MAX_32  # no Zip64: Lambda's 250 MB limit is far below it.
 MODE_EXECUTABLE = 0o755

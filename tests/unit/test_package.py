@@ -315,3 +315,38 @@ def test_the_writer_never_triggers_verifys_structure_findings(tmp_path: Path) ->
     for report in (verify_bytes(zip_bytes(entries)), verify_zip(write_zip(tmp_path / "f.zip", entries).path)):
         assert not LINT & set(report.codes()), report.codes()
         assert report.codes() == ("GB208", "GB300")
+
+
+def test_the_compressor_is_pinned_and_named_in_every_fingerprint(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another libdeflate may compress the same binary to other bytes: the deflate package is
+    pinned to the version the tests run with, and a zip from another compressor is not current."""
+    import re
+
+    import deflate
+
+    from gobuild.build import fingerprint as fingerprints
+    from gobuild.build.fingerprint import HashCache, Inputs
+    from gobuild.build.package import COMPRESSOR
+    from gobuild.manifest import load_manifest
+    from gobuild.plan import Target, settings_for
+
+    root = Path(__file__).resolve().parents[2]
+    pins = {re.search(r'"deflate==([\w.]+)"', (root / "pyproject.toml").read_text()).group(1),  # type: ignore[union-attr]
+            re.search(r"^deflate==([\w.]+)$", (root / "requirements.lock").read_text(), re.M).group(1)}  # type: ignore[union-attr]
+    assert pins == {deflate.__version__} and deflate.__version__ in COMPRESSOR
+
+    (tmp_path / "go.mod").write_text("module example.com/m\n\ngo 1.22\n")
+    (tmp_path / "cmd" / "api").mkdir(parents=True)
+    (tmp_path / "cmd" / "api" / "main.go").write_text("package main\n\nfunc main() {}\n")
+    (tmp_path / "gobuild.toml").write_text('[[function]]\nname = "api"\npackage = "./cmd/api"\n')
+    target = Target(function=load_manifest(tmp_path / "gobuild.toml").functions[0], arch="arm64")
+    inputs = Inputs(files=((str(tmp_path / "cmd/api/main.go"), "example.com/m/cmd/api/main.go"),), dirs=(), modules=())
+
+    def print_now() -> str:
+        return fingerprints.fingerprint(target, settings_for(target), inputs, HashCache(), "go1.26.8", DOS_EPOCH)
+
+    before = print_now()
+    assert print_now() == before
+    monkeypatch.setattr(fingerprints, "COMPRESSOR", "libdeflate level 6 (deflate 0.9.0)")
+    assert print_now() != before
