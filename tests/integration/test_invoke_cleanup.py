@@ -102,6 +102,9 @@ class Case:
             [*prefix, sys.executable, "-m", "gobuild", "invoke", str(self.zip_path), "--json", "--timeout", str(timeout),
              "--env", f"LEAK_MARK={self.mark}", *flags],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            # SIGINT as a terminal gives it: a suite started in the background (`cmd &` in a
+            # script) inherits it ignored, and invoke rightly keeps an ignored signal ignored.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
 
     def assert_nothing_left(self) -> None:
