@@ -107,8 +107,7 @@ def install_gobuild(work: Path, env: Mapping[str, str]) -> Path:
     pip_env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")}
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=work, env=pip_env, label="python -m venv")
     python = venv / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               env=pip_env, capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
     run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(REPO)],
         cwd=work, env=pip_env, label="pip install gobuild")
     run([str(python), "-m", "compileall", "-q", str(site / "gobuild")], cwd=work, env=pip_env, label="compileall")

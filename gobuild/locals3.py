@@ -18,7 +18,6 @@ console scripts. Standard library at import time; boto3 is imported when a clien
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import secrets
@@ -32,7 +31,7 @@ import sysconfig
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,7 +203,7 @@ class S3Server:
             try:
                 self.process = subprocess.Popen(
                     self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    env=env, cwd=self.root, start_new_session=True, preexec_fn=_die_with_parent,
+                    env=env, cwd=self.root, start_new_session=True, preexec_fn=_die_with_parent(),
                 )
             except OSError as error:
                 raise WeedNotFoundError(f"cannot run {self.weed}: {error.strerror or error}",
@@ -372,8 +371,13 @@ def throwaway_server(buckets: tuple[str, ...] = (DEFAULT_BUCKET,), *, prefix: st
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: on Linux, SIGTERM when whoever started the server dies, even by
-    SIGKILL, so that a killed `gobuild local-s3` or test run leaves no server behind."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+def _die_with_parent() -> Callable[[], None] | None:
+    """What the child runs before exec, on Linux: SIGTERM when whoever started the server dies,
+    even by SIGKILL, so that a killed `gobuild local-s3` or test run leaves no server behind.
+    prctl is looked up here, in the parent: the child only calls it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return lambda: prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

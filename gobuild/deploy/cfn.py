@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gobuild.deploy.model import CodeRef, FunctionDef, Place
+from gobuild.deploy.model import CodeRef, FunctionDef, Place, Value
 from gobuild.deploy.nodes import Source, mapping, ref_target
 from gobuild.migrate.document import Node, intrinsic, parse_json, parse_yaml
 
@@ -119,9 +119,13 @@ class _Function:
             return CodeRef(kind="s3", place=where, bucket=bucket, key=key)
         return CodeRef(kind="path", place=where, path=self.base_dir / value.text, built_by=self.build_method())
 
-    def build_method(self) -> str:
+    def metadata(self, key: str) -> Value | None:
+        """A value of the resource's Metadata (SAM's BuildMethod, cdk synth's aws:asset:*)."""
         metadata = mapping(self.resource.get("Metadata"))
-        method = self.source.value(metadata.get("BuildMethod")) if metadata else None
+        return self.source.value(metadata.get(key)) if metadata else None
+
+    def build_method(self) -> str:
+        method = self.metadata("BuildMethod")
         if method is None:
             return ""
         return f"sam build (Metadata BuildMethod {method.text or method.written})"
@@ -151,10 +155,7 @@ class _Function:
     def cdk_asset(self) -> str | None:
         """The asset a template from `cdk synth` takes the function's code from (Metadata
         aws:asset:path, relative to the folder that holds the template), or None."""
-        metadata = mapping(self.resource.get("Metadata"))
-        if metadata is None:
-            return None
-        prop, path = (self.source.value(metadata.get(key)) for key in ("aws:asset:property", "aws:asset:path"))
+        prop, path = self.metadata("aws:asset:property"), self.metadata("aws:asset:path")
         return path.text if prop and prop.text == "Code" and path and path.text else None
 
     def s3_code(self, node: Node, where: Place, *, bucket: str, key: str, version: str) -> CodeRef:

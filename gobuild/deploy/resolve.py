@@ -99,7 +99,7 @@ class Resolver:
                                    f"{self.shown(built)}, which does not exist yet",
                                    "run `sam build`, then `gobuild check` again")
             return self.folder(built, code.place, f"{self.shown(built)} (from sam build)")
-        packager = "cdk deploy" if code.made_by == "cdk synth" else _PACKAGER[fn.format]
+        packager = _DEPLOYER.get(code.made_by, _PACKAGER[fn.format])
         if path.is_dir():
             return self.folder(path, code.place, f"{self.shown(path)}/ (zipped as {packager} would)")
         if not path.exists():
@@ -189,6 +189,8 @@ _MISSING_FIX = {
     "serverless": "set package.artifact",
     "terraform": "set filename, or s3_bucket and s3_key",
 }
+# What zips a folder that a tool made (CodeRef.made_by) when it deploys it.
+_DEPLOYER = {"cdk synth": "cdk deploy"}
 _PACKAGER = {
     "sam": "sam deploy", "cloudformation": "aws cloudformation package",
     "serverless": "serverless", "terraform": "terraform",
